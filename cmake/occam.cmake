@@ -1,0 +1,30 @@
+# Helpers shared by the module CMakeLists files.
+
+# occam_module(NAME SOURCES ... [DEPS ...] [TORCH])
+#   A static library occam_NAME from src/occam/NAME. TORCH marks modules that link libtorch; they are skipped
+#   when OCCAM_WITH_TORCH is off (sanitizer builds), so torch-free modules stay torch-free.
+function(occam_module name)
+  cmake_parse_arguments(M "TORCH" "" "SOURCES;DEPS" ${ARGN})
+  if(M_TORCH AND NOT OCCAM_WITH_TORCH)
+    return()
+  endif()
+  add_library(occam_${name} STATIC ${M_SOURCES})
+  target_include_directories(occam_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(occam_${name} PUBLIC ${M_DEPS})
+  if(M_TORCH)
+    target_link_libraries(occam_${name} PUBLIC ${TORCH_LIBRARIES})
+  endif()
+endfunction()
+
+# occam_test(NAME SOURCES ... DEPS ... [TORCH])  — one GoogleTest executable registered with ctest.
+function(occam_test name)
+  cmake_parse_arguments(T "TORCH" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(T_TORCH AND NOT OCCAM_WITH_TORCH)
+    return()
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE OCCAM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             OCCAM_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
+endfunction()
