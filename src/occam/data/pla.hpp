@@ -1,12 +1,12 @@
 #pragma once
 // Espresso PLA tables (.i .o .p .type fr, .ilb/.ob, .e). Torch-free; the data module turns a pla_table into
-// a data set, the circuit module measures circuits against it and writes circuits' truth tables as PLA.
+// a data set, the circuit module writes circuits' truth tables as PLA.
 #include <filesystem>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
-namespace occam::circuit {
+namespace occam::data {
 
 struct pla_table {
   unsigned num_inputs = 0;
@@ -27,4 +27,4 @@ pla_table read_pla(const std::filesystem::path& path);
 void write_pla(const pla_table& t, const std::filesystem::path& path);
 void write_pla(const pla_table& t, std::ostream& out);
 
-}  // namespace occam::circuit
+}  // namespace occam::data
