@@ -28,3 +28,12 @@ function(occam_test name)
                                              OCCAM_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
 endfunction()
+
+# occam_module_enabled(NAME OUT): whether module NAME is part of this build (OCCAM_MODULES filter).
+function(occam_module_enabled name out)
+  if(OCCAM_MODULES STREQUAL "" OR name IN_LIST OCCAM_MODULES OR name STREQUAL "cli")
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()

@@ -1,0 +1,102 @@
+// occam train: the THEORY §1 ResNet on a data file or built-in task (see docs/train.md).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "cli_data.hpp"
+#include "command.hpp"
+#include "occam/nn/resnet.hpp"
+#include "occam/nn/train.hpp"
+#include "occam/util/error.hpp"
+
+namespace occam::cli {
+namespace {
+
+struct train_options {
+  data_options data;
+  split_options split;
+  nn::resnet_shape shape;
+  nn::init_params init;
+  nn::train_params train;
+  std::string optimizer = "adam";
+  std::string penalty = "none";
+  double lambda = 0;
+  bool prox = false;
+};
+
+void run_train(const train_options& o) {
+  if (o.train.out_dir.empty()) throw input_error("--out DIR is required");
+  auto sp = load_split(o.data, o.split);
+  nn::resnet_shape shape = o.shape;
+  shape.d_in = std::int64_t(sp.train.d_in);
+  shape.d_out = std::int64_t(sp.train.model_outputs());
+  if (shape.width == 0) shape.width = std::max<std::int64_t>(shape.d_in, 32);
+  auto model = nn::make_resnet(shape, o.init);
+  model.input_box = sp.train.input_box;
+  model.kind = sp.train.kind;
+
+  nn::train_params tp = o.train;
+  tp.optimizer = o.optimizer == "sgd" ? nn::optimizer_kind::sgd : nn::optimizer_kind::adam;
+  std::unique_ptr<nn::regulariser> pen;
+  if (o.penalty == "l2") pen = nn::make_l2_penalty(o.lambda);
+  if (o.penalty == "l1") pen = nn::make_l1_penalty(o.lambda, o.prox);
+  if (o.penalty != "none" && !(o.lambda > 0)) throw input_error("--penalty " + o.penalty + " needs --lambda > 0");
+  tp.penalty = pen.get();
+
+  auto st = nn::train(model, sp.train, sp.valid, tp);
+  fmt::print("trained {} ({}×{}×{} on {}, {} parameters, {} non-zero) for {} epochs in {:.2f} s ({:.0f} samples/s)\n",
+             sp.train.name, shape.width, shape.hidden, shape.depth, tp.device, shape.parameter_count(),
+             model.nonzero_count(), st.epochs_run, st.train_seconds, st.samples_per_second);
+  fmt::print("best epoch {}: validation loss {:.6g}", st.best_epoch, st.val_loss);
+  if (st.val_accuracy >= 0) fmt::print(", accuracy {:.4f}", st.val_accuracy);
+  fmt::print("\nwrote {}/model.occam, metrics.jsonl, summary.json\n", tp.out_dir);
+  if (sp.test.n > 0) {
+    auto ev = nn::evaluate(model, sp.test);
+    fmt::print("test loss {:.6g}", ev.loss);
+    if (ev.accuracy >= 0) fmt::print(", accuracy {:.4f}", ev.accuracy);
+    fmt::print("\n");
+  }
+}
+
+void setup(CLI::App& app) {
+  auto o = std::make_shared<train_options>();
+  o->shape.width = 0;
+  o->shape.hidden = 32;
+  o->shape.depth = 4;
+  o->train.epochs = 100;
+  auto* c = app.add_subcommand("train", "Train the THEORY §1 ResNet (metrics, checkpoints, --resume)");
+  o->data.add_to(c);
+  o->split.add_to(c);
+  c->add_option("--width,-w", o->shape.width, "Residual width w ≥ d_in (default max(d_in, 32))");
+  c->add_option("--hidden,-k", o->shape.hidden, "Hidden dimension k of each block")->capture_default_str();
+  c->add_option("--depth,-L", o->shape.depth, "Number of residual blocks L")->capture_default_str();
+  c->add_option("--v-scale", o->init.v_scale, "Initial scale of the residual branches V")->capture_default_str();
+  c->add_option("--epochs,-e", o->train.epochs, "Epochs")->capture_default_str();
+  c->add_option("--batch,-b", o->train.batch, "Minibatch size")->capture_default_str();
+  c->add_option("--lr", o->train.lr, "Learning rate")->capture_default_str();
+  c->add_option("--optimizer", o->optimizer, "adam|sgd")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+  c->add_option("--momentum", o->train.momentum, "SGD momentum")->capture_default_str();
+  c->add_option("--penalty", o->penalty, "none|l2|l1")->check(CLI::IsMember({"none", "l2", "l1"}))
+      ->capture_default_str();
+  c->add_option("--lambda", o->lambda, "Penalty weight λ");
+  c->add_flag("--prox", o->prox, "ℓ1 by proximal soft-threshold steps (exact zeros) instead of subgradients");
+  c->add_option("--patience", o->train.patience, "Early stopping: epochs without validation improvement (0: off)");
+  c->add_option("--seed,-s", o->train.seed, "Seed of initialisation and minibatch order")->capture_default_str();
+  c->add_option("--threads,-t", o->train.threads, "CPU threads (0: libtorch default)");
+  c->add_option("--device,-d", o->train.device, "cpu|cuda|cuda:N")->capture_default_str();
+  c->add_option("--out,-o", o->train.out_dir, "Output directory (model.occam, metrics.jsonl, summary.json)");
+  c->add_option("--checkpoint-every", o->train.checkpoint_every, "Epochs between checkpoints")->capture_default_str();
+  c->add_flag("!--last", o->train.select_best, "Keep the last epoch instead of the best on validation");
+  c->add_flag("--resume", o->train.resume, "Continue a killed run from DIR/checkpoint.pt");
+  c->add_flag("--progress,!--no-progress", o->train.progress, "Progress bar on a terminal (default on)");
+  c->callback([o] {
+    o->init.seed = o->train.seed;
+    run_train(*o);
+  });
+}
+
+const command reg{"20-train", setup};
+
+}  // namespace
+}  // namespace occam::cli
