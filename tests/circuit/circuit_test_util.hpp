@@ -1,0 +1,47 @@
+#pragma once
+// Helpers shared by the circuit tests: a random AIG generator and a one-pattern-at-a-time reference
+// evaluator (deliberately naive, independent of the bit-parallel simulator).
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "occam/circuit/aig.hpp"
+
+namespace occam::circuit::testing {
+
+inline aig random_aig(unsigned inputs, unsigned ands, unsigned outputs, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  aig g;
+  std::vector<literal> pool;
+  for (unsigned i = 0; i < inputs; ++i) pool.push_back(g.create_pi("x" + std::to_string(i)));
+  while (g.num_ands() < ands) {
+    // Prefer recent nodes so the graph gets deep, not just wide.
+    auto pick = [&]() {
+      std::size_t n = pool.size();
+      std::size_t k = (rng() % 2) ? n - 1 - rng() % std::min<std::size_t>(n, 16) : rng() % n;
+      return lit_not_cond(pool[k], rng() & 1);
+    };
+    literal f = g.create_and(pick(), pick());
+    if (lit_node(f) != 0) pool.push_back(lit_regular(f));
+  }
+  for (unsigned o = 0; o < outputs; ++o)
+    g.create_po(lit_not_cond(pool[pool.size() - 1 - o % pool.size()], o & 1), "y" + std::to_string(o));
+  return g;
+}
+
+/// Output values of `g` on one input assignment (bit i of `in` = input i), by recursion-free node order.
+inline std::vector<bool> eval_reference(const aig& g, const std::vector<bool>& in) {
+  std::vector<bool> v(g.num_nodes(), false);
+  for (std::size_t i = 0; i < g.num_pis(); ++i) v[g.pi_node(i)] = in[i];
+  for (node_id n = 1; n < g.num_nodes(); ++n)
+    if (g.is_and(n)) {
+      bool a = v[lit_node(g.fanin0(n))] != lit_complemented(g.fanin0(n));
+      bool b = v[lit_node(g.fanin1(n))] != lit_complemented(g.fanin1(n));
+      v[n] = a && b;
+    }
+  std::vector<bool> out;
+  for (literal f : g.pos()) out.push_back(v[lit_node(f)] != lit_complemented(f));
+  return out;
+}
+
+}  // namespace occam::circuit::testing
