@@ -1,0 +1,616 @@
+// R̃, interval bounds, certified R, Poisson/magnitude pruning (THEORY §2–3). See complexity.hpp and
+// docs/complexity.md.
+#include "occam/complexity/complexity.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "occam/data/rng.hpp"
+#include "occam/util/error.hpp"
+
+namespace occam::complexity {
+namespace {
+
+std::int64_t width_of(const nn::resnet& m) { return m.U.size(1) - 1; }
+std::int64_t depth_of(const nn::resnet& m) { return static_cast<std::int64_t>(m.W.size()); }
+
+void check_model(const nn::resnet& m) {
+  if (!m.U.defined()) throw input_error("complexity: the model has no read-out U");
+  if (m.W.size() != m.V.size()) throw input_error("complexity: the model has different numbers of W and V");
+  const auto w1 = m.U.size(1);
+  for (std::size_t l = 0; l < m.W.size(); ++l) {
+    if (m.W[l].dim() != 2 || m.W[l].size(1) != w1 || m.V[l].dim() != 2 || m.V[l].size(0) != w1 - 1 ||
+        m.V[l].size(1) != m.W[l].size(0))
+      throw input_error("complexity: layer " + std::to_string(l + 1) + " has inconsistent W/V shapes");
+  }
+}
+
+/// θ in the order (W_1, V_1, …, W_L, V_L, U).
+std::vector<torch::Tensor> params_of(const nn::resnet& m) {
+  std::vector<torch::Tensor> p;
+  for (std::size_t l = 0; l < m.W.size(); ++l) {
+    p.push_back(m.W[l]);
+    p.push_back(m.V[l]);
+  }
+  p.push_back(m.U);
+  return p;
+}
+
+/// [V_ℓ; 0]: (w+1)×k, so that the residual update leaves the constant coordinate at 1.
+torch::Tensor padded_v(const torch::Tensor& v) {
+  return torch::cat({v, torch::zeros({1, v.size(1)}, v.options().requires_grad(false))}, 0);
+}
+
+/// α_0 = (x, 0…0, 1) in the model's dtype/device (THEORY §1).
+torch::Tensor embed_rows(const nn::resnet& m, const torch::Tensor& x) {
+  const auto w = width_of(m);
+  const auto d_in = x.size(1);
+  if (d_in > w) throw input_error("complexity: the data have " + std::to_string(d_in) +
+                                  " inputs but the model's width is " + std::to_string(w));
+  auto alpha = torch::zeros({x.size(0), w + 1}, m.U.options().requires_grad(false));
+  alpha.narrow(1, 0, d_in).copy_(x.to(m.U.device(), m.U.scalar_type()));
+  alpha.select(1, w).fill_(1);
+  return alpha;
+}
+
+void check_inputs(const nn::resnet& m, const torch::Tensor& x) {
+  if (x.dim() != 2) throw input_error("complexity: inputs must be an n×d_in matrix");
+  if (x.size(0) == 0) throw input_error("complexity: no data rows");
+  if (m.shape.d_in > 0 && x.size(1) != m.shape.d_in)
+    throw input_error("complexity: the data have " + std::to_string(x.size(1)) + " inputs, the model expects " +
+                      std::to_string(m.shape.d_in));
+}
+
+/// Adds the chunk's Σ_x contributions of the squared weights to `acc` (THEORY §2).
+void accumulate_chunk(const nn::resnet& m, const torch::Tensor& x, parameter_weights& acc) {
+  const auto L = depth_of(m);
+  const auto w = width_of(m);
+  std::vector<torch::Tensor> alpha{embed_rows(m, x)}, z, a, vp;
+  alpha.reserve(L + 1);
+  for (std::int64_t l = 0; l < L; ++l) {
+    vp.push_back(padded_v(m.V[l]));
+    z.push_back(alpha.back().matmul(m.W[l].t()));
+    a.push_back(torch::relu(z.back()));
+    alpha.push_back(alpha.back() + a.back().matmul(vp.back().t()));
+  }
+  // ∂f_o/∂U[o,j] = α_{L,j}: the same for every output row.
+  auto u_sq = alpha[L].pow(2).sum(0, /*keepdim=*/true).expand({m.U.size(0), w + 1});
+  acc.U = acc.U.defined() ? acc.U + u_sq : u_sq;
+  // c = ∂f/∂α_ℓ for every output at once: d_out×n×(w+1) (d_out×1×(w+1) at ℓ = L, constant over x).
+  torch::Tensor c = m.U.unsqueeze(1);
+  for (std::int64_t l = L - 1; l >= 0; --l) {
+    // V_ℓ[m,i]: Σ_x (Σ_o c_{ℓ,o,m}²) a_{ℓ,i}².
+    auto c_sq = c.narrow(2, 0, w).pow(2).sum(0);  // n×w (1×w at ℓ = L)
+    torch::Tensor v_sq;
+    if (c_sq.size(0) == 1)
+      v_sq = c_sq.t().matmul(a[l].pow(2).sum(0, true));
+    else
+      v_sq = c_sq.t().matmul(a[l].pow(2));
+    // g_ℓ = ∂f/∂z_ℓ = (c_ℓ [V_ℓ;0]) ⊙ 1[z_ℓ > 0]: d_out×n×k.
+    auto mask = (z[l] > 0).to(z[l].scalar_type());
+    auto g = c.matmul(vp[l]) * mask;
+    // W_ℓ[i,j]: Σ_x (Σ_o g_{ℓ,o,i}²) α_{ℓ−1,j}².
+    auto w_sq = g.pow(2).sum(0).t().matmul(alpha[l].pow(2));
+    acc.V[l] = acc.V[l].defined() ? acc.V[l] + v_sq : v_sq;
+    acc.W[l] = acc.W[l].defined() ? acc.W[l] + w_sq : w_sq;
+    if (l > 0) c = c + g.matmul(m.W[l]);  // ∂f/∂α_{ℓ−1} = ∂f/∂α_ℓ (I + [V_ℓ;0] diag(σ') W_ℓ)
+  }
+}
+
+torch::Tensor safe_sqrt(const torch::Tensor& t, bool differentiable) {
+  return differentiable ? torch::sqrt(t.clamp_min(1e-30)) : torch::sqrt(t);
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> parameter_weights::flat() const {
+  std::vector<torch::Tensor> p;
+  for (std::size_t l = 0; l < W.size(); ++l) {
+    p.push_back(W[l]);
+    p.push_back(V[l]);
+  }
+  p.push_back(U);
+  return p;
+}
+
+parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
+  check_model(m);
+  check_inputs(m, x);
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!ps.differentiable) no_grad.emplace();
+  const auto L = depth_of(m);
+  parameter_weights acc;
+  acc.W.resize(L);
+  acc.V.resize(L);
+  const auto n = x.size(0);
+  const auto chunk = std::max<std::int64_t>(1, ps.chunk);
+  for (std::int64_t begin = 0; begin < n; begin += chunk)
+    accumulate_chunk(m, x.narrow(0, begin, std::min(chunk, n - begin)), acc);
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (std::int64_t l = 0; l < L; ++l) {
+    acc.W[l] = acc.W[l] * inv_n;
+    acc.V[l] = acc.V[l] * inv_n;
+  }
+  acc.U = acc.U * inv_n;
+  return acc;
+}
+
+parameter_weights rtilde_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
+  auto sq = rtilde_weights_squared(m, x, ps);
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!ps.differentiable) no_grad.emplace();
+  for (auto& t : sq.W) t = safe_sqrt(t, ps.differentiable);
+  for (auto& t : sq.V) t = safe_sqrt(t, ps.differentiable);
+  sq.U = safe_sqrt(sq.U, ps.differentiable);
+  return sq;
+}
+
+torch::Tensor rtilde_tensor(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
+  auto weights = rtilde_weights(m, x, ps);
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!ps.differentiable) no_grad.emplace();
+  auto theta = params_of(m);
+  auto omega = weights.flat();
+  torch::Tensor total = torch::zeros({}, m.U.options().requires_grad(false));
+  for (std::size_t i = 0; i < theta.size(); ++i) total = total + (theta[i].abs() * omega[i]).sum();
+  return total;
+}
+
+double rtilde(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
+  rtilde_params p = ps;
+  p.differentiable = false;
+  return rtilde_tensor(m, x, p).item<double>();
+}
+
+// --- THEORY §3 ---------------------------------------------------------------------------------------------
+
+interval_bounds propagate_intervals(const nn::resnet& m, const data::box& input_box) {
+  check_model(m);
+  const auto w = width_of(m);
+  const auto d_in = static_cast<std::int64_t>(input_box.dims());
+  if (input_box.hi.size() != input_box.lo.size()) throw input_error("complexity: malformed input box");
+  if (d_in == 0) throw input_error("complexity: the model has no input box; give the data (--data/--task)");
+  if (d_in > w || (m.shape.d_in > 0 && d_in != m.shape.d_in))
+    throw input_error("complexity: the input box has " + std::to_string(d_in) + " coordinates, the model expects " +
+                      std::to_string(m.shape.d_in));
+  const auto opts = m.U.options().requires_grad(false);
+  auto lo0 = torch::zeros({w + 1}, opts), hi0 = torch::zeros({w + 1}, opts);
+  {
+    auto lo_cpu = torch::tensor(std::vector<double>(input_box.lo.begin(), input_box.lo.end()), torch::kDouble);
+    auto hi_cpu = torch::tensor(std::vector<double>(input_box.hi.begin(), input_box.hi.end()), torch::kDouble);
+    if ((lo_cpu > hi_cpu).any().item<bool>()) throw input_error("complexity: input box has lo > hi");
+    lo0.narrow(0, 0, d_in).copy_(lo_cpu);
+    hi0.narrow(0, 0, d_in).copy_(hi_cpu);
+    lo0[w] = 1;
+    hi0[w] = 1;
+  }
+  interval_bounds ib;
+  // Centre/radius form: an affine map A sends [c − r, c + r] into [A c − |A| r, A c + |A| r].
+  torch::Tensor c = (lo0 + hi0) / 2, r = (hi0 - lo0) / 2;
+  ib.alpha_lo.push_back(lo0);
+  ib.alpha_hi.push_back(hi0);
+  ib.b.push_back(torch::maximum(lo0.abs(), hi0.abs()));
+  for (std::size_t l = 0; l < m.W.size(); ++l) {
+    const auto& W = m.W[l];
+    auto zc = W.matmul(c), zr = W.abs().matmul(r);
+    auto z_lo = zc - zr, z_hi = zc + zr;
+    auto a_lo = torch::relu(z_lo), a_hi = torch::relu(z_hi);
+    auto vp = padded_v(m.V[l]);
+    c = c + vp.matmul((a_lo + a_hi) / 2);
+    r = r + vp.abs().matmul((a_hi - a_lo) / 2);
+    auto lo = c - r, hi = c + r;
+    ib.z_lo.push_back(z_lo);
+    ib.z_hi.push_back(z_hi);
+    ib.h.push_back(torch::relu(z_hi));
+    ib.s.push_back((z_hi > 0).to(z_hi.scalar_type()));
+    ib.alpha_lo.push_back(lo);
+    ib.alpha_hi.push_back(hi);
+    ib.b.push_back(torch::maximum(lo.abs(), hi.abs()));
+  }
+  return ib;
+}
+
+std::vector<torch::Tensor> sensitivities(const nn::resnet& m, const interval_bounds& ib) {
+  const auto L = depth_of(m);
+  const auto w = width_of(m);
+  auto keep = torch::ones({w + 1}, m.U.options().requires_grad(false));
+  keep[w] = 0;  // the constant coordinate carries no sensitivity
+  std::vector<torch::Tensor> M(L + 1);
+  M[L] = m.U.abs() * keep;
+  for (std::int64_t l = L; l >= 1; --l) {
+    // M_{ℓ−1} = M_ℓ (I + |V_ℓ| S_ℓ |W_ℓ|), computed as M_ℓ + ((M_ℓ[:, :w] |V_ℓ|) ⊙ s_ℓ) |W_ℓ|.
+    auto through = (M[l].narrow(1, 0, w).matmul(m.V[l - 1].abs()) * ib.s[l - 1]).matmul(m.W[l - 1].abs());
+    M[l - 1] = (M[l] + through) * keep;
+  }
+  return M;
+}
+
+namespace {
+struct r_parts {
+  torch::Tensor total;
+  std::vector<torch::Tensor> v_term, w_term;
+  torch::Tensor u_term;
+  interval_bounds ib;
+  std::vector<torch::Tensor> M;
+};
+
+/// The parameters in float64 (a differentiable cast): interval bounds grow geometrically with depth, and in
+/// float32 R overflows already for (w, k, L) = (256, 256, 16) at moderate weights.
+nn::resnet as_double(const nn::resnet& m) {
+  if (m.U.scalar_type() == torch::kFloat64) return m;
+  nn::resnet d;
+  d.shape = m.shape;
+  d.kind = m.kind;
+  d.input_box = m.input_box;
+  for (const auto& t : m.W) d.W.push_back(t.to(torch::kFloat64));
+  for (const auto& t : m.V) d.V.push_back(t.to(torch::kFloat64));
+  d.U = m.U.to(torch::kFloat64);
+  return d;
+}
+
+r_parts compute_r(const nn::resnet& m_in, const data::box& box) {
+  const nn::resnet m = as_double(m_in);
+  r_parts p;
+  p.ib = propagate_intervals(m, box);
+  p.M = sensitivities(m, p.ib);
+  const auto L = depth_of(m);
+  const auto w = width_of(m);
+  p.total = torch::zeros({}, m.U.options().requires_grad(false));
+  for (std::int64_t l = 1; l <= L; ++l) {
+    auto lambda = p.M[l].sum(0).narrow(0, 0, w);  // λ_ℓ,m = Σ_o (M_ℓ)_{o,m}
+    auto v_abs = m.V[l - 1].abs();
+    auto lv = lambda.matmul(v_abs);                // (λ_ℓᵀ |V_ℓ|)_i
+    auto v_term = lv.dot(p.ib.h[l - 1]);           // Σ_{m,i} λ_m |V[m,i]| h_i
+    auto w_term = lv.dot(m.W[l - 1].abs().matmul(p.ib.b[l - 1]));  // Σ_{i,j} (λᵀ|V|)_i |W[i,j]| b_{ℓ−1,j}
+    p.v_term.push_back(v_term);
+    p.w_term.push_back(w_term);
+    p.total = p.total + v_term + w_term;
+  }
+  p.u_term = m.U.abs().matmul(p.ib.b[L]).sum();
+  p.total = p.total + p.u_term;
+  return p;
+}
+}  // namespace
+
+certified_terms certified_r_terms(const nn::resnet& m, const data::box& input_box) {
+  auto p = compute_r(m, input_box);
+  certified_terms t;
+  t.total = p.total;
+  torch::NoGradGuard no_grad;
+  const auto w = width_of(m);
+  for (std::size_t l = 0; l < p.v_term.size(); ++l) {
+    t.v_term.push_back(p.v_term[l].item<double>());
+    t.w_term.push_back(p.w_term[l].item<double>());
+    t.dead_neurons.push_back((p.ib.s[l] == 0).sum().item<std::int64_t>());
+    t.lipschitz_sum.push_back(p.M[l + 1].narrow(1, 0, w).sum().item<double>());
+  }
+  for (const auto& b : p.ib.b) t.max_b.push_back(b.max().item<double>());
+  t.u_term = p.u_term.item<double>();
+  return t;
+}
+
+double certified_r(const nn::resnet& m, const data::box& input_box) {
+  torch::NoGradGuard no_grad;
+  return compute_r(m, input_box).total.item<double>();
+}
+
+parameter_weights certified_r_weights(const nn::resnet& m_in, const data::box& input_box) {
+  torch::NoGradGuard no_grad;
+  const nn::resnet m = as_double(m_in);
+  auto p = compute_r(m, input_box);
+  const auto L = depth_of(m);
+  const auto w = width_of(m);
+  parameter_weights out;
+  for (std::int64_t l = 1; l <= L; ++l) {
+    auto lambda = p.M[l].sum(0).narrow(0, 0, w);
+    auto lv = lambda.matmul(m.V[l - 1].abs());
+    out.V.push_back(torch::outer(lambda, p.ib.h[l - 1]));
+    out.W.push_back(torch::outer(lv, p.ib.b[l - 1]));
+  }
+  out.U = p.ib.b[L].unsqueeze(0).expand({m.U.size(0), w + 1}).clone();
+  for (auto& t : out.W) t = t.to(m_in.U.scalar_type());
+  for (auto& t : out.V) t = t.to(m_in.U.scalar_type());
+  out.U = out.U.to(m_in.U.scalar_type());
+  return out;
+}
+
+// --- helpers ---------------------------------------------------------------------------------------------
+
+torch::Tensor evaluate_outputs(const nn::resnet& m, const torch::Tensor& x, std::int64_t chunk) {
+  check_model(m);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> outs;
+  const auto n = x.size(0);
+  chunk = std::max<std::int64_t>(1, chunk);
+  std::vector<torch::Tensor> vp;
+  for (const auto& v : m.V) vp.push_back(padded_v(v));
+  for (std::int64_t begin = 0; begin < n; begin += chunk) {
+    auto alpha = embed_rows(m, x.narrow(0, begin, std::min(chunk, n - begin)));
+    for (std::size_t l = 0; l < m.W.size(); ++l)
+      alpha = alpha + torch::relu(alpha.matmul(m.W[l].t())).matmul(vp[l].t());
+    outs.push_back(alpha.matmul(m.U.t()));
+  }
+  return torch::cat(outs, 0);
+}
+
+double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::Tensor& x) {
+  auto fa = evaluate_outputs(a, x).to(torch::kDouble);
+  auto fb = evaluate_outputs(b, x).to(torch::kDouble);
+  return std::sqrt((fa - fb).pow(2).sum(1).mean().item<double>());
+}
+
+std::int64_t nonzero_parameters(const nn::resnet& m) {
+  std::int64_t count = 0;
+  for (const auto& t : params_of(m)) count += t.ne(0).sum().item<std::int64_t>();
+  return count;
+}
+
+torch::Tensor input_tensor(const data::dataset& d) {
+  if (d.x.size() != d.n * d.d_in) throw input_error(d.name, 0, "inputs do not have n × d_in values");
+  auto t = torch::empty({static_cast<std::int64_t>(d.n), static_cast<std::int64_t>(d.d_in)}, torch::kFloat32);
+  std::copy(d.x.begin(), d.x.end(), t.data_ptr<float>());
+  return t;
+}
+
+nn::resnet clone_model(const nn::resnet& m) {
+  torch::NoGradGuard no_grad;
+  nn::resnet c = m;
+  for (auto& t : c.W) t = t.detach().clone();
+  for (auto& t : c.V) t = t.detach().clone();
+  c.U = c.U.detach().clone();
+  return c;
+}
+
+// --- THEORY §2: pruning ------------------------------------------------------------------------------------
+
+water_filling water_fill(const std::vector<double>& a, double budget) {
+  water_filling wf;
+  const std::size_t P = a.size();
+  wf.p.assign(P, 0.0);
+  wf.exact.assign(P, 0);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < P; ++i) {
+    if (!(a[i] >= 0) || !std::isfinite(a[i])) throw input_error("water_fill: weights must be finite and ≥ 0");
+    if (a[i] > 0) order.push_back(i);
+  }
+  if (budget <= 0 || order.empty()) return wf;
+  if (budget >= static_cast<double>(order.size())) {
+    for (auto i : order) wf.p[i] = 1, wf.exact[i] = 1;
+    wf.kept_exactly = static_cast<std::int64_t>(order.size());
+    wf.expected_nonzero = static_cast<double>(order.size());
+    return wf;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return a[x] > a[y]; });
+  // Suffix sums S_k = Σ_{j ≥ k} a_(j) (sorted decreasingly), accumulated from the small end for accuracy.
+  std::vector<double> suffix(order.size() + 1, 0.0);
+  for (std::size_t k = order.size(); k-- > 0;) suffix[k] = suffix[k + 1] + a[order[k]];
+  // Keep the largest while N' a_(k) / S_k ≥ 1 with N' = N − k; the scale c_k = N'/S_k only grows while
+  // keeping, so every kept parameter satisfies c·a ≥ 1 at the final c and every other one c·a < 1.
+  std::size_t k = 0;
+  while (k < order.size() && (budget - static_cast<double>(k)) * a[order[k]] >= suffix[k]) ++k;
+  wf.kept_exactly = static_cast<std::int64_t>(k);
+  for (std::size_t j = 0; j < k; ++j) wf.p[order[j]] = 1, wf.exact[order[j]] = 1;
+  wf.expected_nonzero = static_cast<double>(k);
+  if (k < order.size()) {
+    wf.scale = (budget - static_cast<double>(k)) / suffix[k];
+    double err2 = 0;
+    for (std::size_t j = k; j < order.size(); ++j) {
+      const double p = std::min(1.0, wf.scale * a[order[j]]);
+      wf.p[order[j]] = p;
+      wf.expected_nonzero += 1.0 - std::exp(-p);
+      err2 += a[order[j]] * a[order[j]] / p;
+    }
+    wf.predicted_error = std::sqrt(err2);
+  }
+  return wf;
+}
+
+namespace {
+
+/// All parameters as one double vector on the CPU, in parameters() order.
+std::vector<double> flatten_double(const std::vector<torch::Tensor>& ts) {
+  std::vector<double> out;
+  for (const auto& t : ts) {
+    auto c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    out.insert(out.end(), c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  }
+  return out;
+}
+
+/// A copy of m whose parameters are `values` (parameters() order).
+nn::resnet unflatten_into(const nn::resnet& m, const std::vector<double>& values) {
+  nn::resnet out = clone_model(m);
+  std::size_t offset = 0;
+  auto fill = [&](torch::Tensor& t) {
+    auto cpu = torch::from_blob(const_cast<double*>(values.data() + offset), t.sizes(), torch::kDouble);
+    t = cpu.to(t.device(), t.scalar_type()).clone();
+    offset += static_cast<std::size_t>(t.numel());
+  };
+  for (std::size_t l = 0; l < out.W.size(); ++l) {
+    fill(out.W[l]);
+    fill(out.V[l]);
+  }
+  fill(out.U);
+  return out;
+}
+
+/// Poisson(p) by inversion of the uniform u (one uniform per parameter: common random numbers across budgets).
+std::int64_t poisson_inverse(double u, double p) {
+  double prob = std::exp(-p), cdf = prob;
+  std::int64_t k = 0;
+  while (u >= cdf && k < 10000) {
+    ++k;
+    prob *= p / static_cast<double>(k);
+    if (prob <= 0) break;
+    cdf += prob;
+  }
+  return k;
+}
+
+std::int64_t count_nonzero(const std::vector<double>& v) {
+  return std::count_if(v.begin(), v.end(), [](double x) { return x != 0; });
+}
+
+}  // namespace
+
+nn::resnet poisson_sample(const nn::resnet& m, const water_filling& wf, std::uint64_t seed) {
+  auto theta = flatten_double(params_of(m));
+  if (theta.size() != wf.p.size()) throw input_error("poisson_sample: probabilities do not match the model");
+  data::rng g(seed);
+  std::vector<double> out(theta.size(), 0.0);
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    const double u = g.uniform();  // drawn for every parameter, so samples at different budgets are coupled
+    if (wf.exact[i])
+      out[i] = theta[i];
+    else if (wf.p[i] > 0)
+      out[i] = theta[i] * static_cast<double>(poisson_inverse(u, wf.p[i])) / wf.p[i];
+  }
+  return unflatten_into(m, out);
+}
+
+namespace {
+
+struct poisson_context {
+  std::vector<double> a;  ///< a_i = |θ_i| ‖∂_i f‖
+  double rtilde = 0;
+};
+
+poisson_context poisson_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& rp) {
+  poisson_context ctx;
+  rtilde_params p = rp;
+  p.differentiable = false;
+  auto weights = flatten_double(rtilde_weights(m, x, p).flat());
+  auto theta = flatten_double(params_of(m));
+  ctx.a.resize(theta.size());
+  for (std::size_t i = 0; i < theta.size(); ++i) ctx.a[i] = std::abs(theta[i]) * weights[i];
+  // Sum from small to large for accuracy.
+  std::vector<double> sorted = ctx.a;
+  std::sort(sorted.begin(), sorted.end());
+  ctx.rtilde = std::accumulate(sorted.begin(), sorted.end(), 0.0);
+  return ctx;
+}
+
+nn::resnet magnitude_at(const nn::resnet& m, const std::vector<double>& theta, const std::vector<std::size_t>& order,
+                        std::int64_t keep) {
+  std::vector<double> out(theta.size(), 0.0);
+  for (std::int64_t j = 0; j < keep && j < static_cast<std::int64_t>(order.size()); ++j)
+    out[order[j]] = theta[order[j]];
+  return unflatten_into(m, out);
+}
+
+}  // namespace
+
+nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+  check_model(m);
+  check_inputs(m, x);
+  prune_stats st;
+  auto ctx = poisson_weights(m, x, ps.rtilde);
+  st.parameters = static_cast<std::int64_t>(ctx.a.size());
+  st.nonzero_before = nonzero_parameters(m);
+  st.rtilde = ctx.rtilde;
+  auto at = [&](double budget, prune_stats& s) {
+    auto wf = water_fill(ctx.a, budget);
+    auto pruned = poisson_sample(m, wf, ps.seed);
+    s.budget = budget;
+    s.expected_nonzero = wf.expected_nonzero;
+    s.kept_exactly = wf.kept_exactly;
+    s.predicted_error = budget > 0 ? ctx.rtilde / std::sqrt(budget) : INFINITY;
+    s.predicted_error_waterfill = wf.predicted_error;
+    s.nonzero_after = nonzero_parameters(pruned);
+    s.measured_error = function_distance(pruned, m, x);
+    return pruned;
+  };
+  nn::resnet result;
+  if (ps.target_error > 0) {
+    std::int64_t lo = 0, hi = st.parameters;
+    result = at(static_cast<double>(hi), st);
+    ++st.bisection_steps;
+    if (st.measured_error <= ps.target_error) {
+      while (hi - lo > 1) {
+        const auto mid = lo + (hi - lo) / 2;
+        prune_stats s = st;
+        auto candidate = at(static_cast<double>(mid), s);
+        ++st.bisection_steps;
+        if (s.measured_error <= ps.target_error) {
+          hi = mid;
+          const auto steps = st.bisection_steps;
+          st = s;
+          st.bisection_steps = steps;
+          result = std::move(candidate);
+        } else {
+          lo = mid;
+        }
+      }
+    }
+  } else {
+    if (!(ps.budget > 0)) throw input_error("prune: give a budget N > 0 or a target error > 0");
+    result = at(ps.budget, st);
+  }
+  if (stats) *stats = st;
+  return result;
+}
+
+nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+  check_model(m);
+  check_inputs(m, x);
+  prune_stats st;
+  auto theta = flatten_double(params_of(m));
+  st.parameters = static_cast<std::int64_t>(theta.size());
+  st.nonzero_before = count_nonzero(theta);
+  {
+    auto ctx = poisson_weights(m, x, ps.rtilde);
+    st.rtilde = ctx.rtilde;
+  }
+  std::vector<std::size_t> order(theta.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t i, std::size_t j) { return std::abs(theta[i]) > std::abs(theta[j]); });
+  auto at = [&](std::int64_t keep, prune_stats& s) {
+    auto pruned = magnitude_at(m, theta, order, keep);
+    s.budget = static_cast<double>(keep);
+    s.expected_nonzero = static_cast<double>(std::min(keep, st.nonzero_before));
+    s.predicted_error = keep > 0 ? st.rtilde / std::sqrt(static_cast<double>(keep)) : INFINITY;
+    s.nonzero_after = nonzero_parameters(pruned);
+    s.measured_error = function_distance(pruned, m, x);
+    return pruned;
+  };
+  nn::resnet result;
+  if (ps.target_error > 0) {
+    std::int64_t lo = 0, hi = st.parameters;
+    result = at(hi, st);
+    ++st.bisection_steps;
+    if (st.measured_error <= ps.target_error) {
+      while (hi - lo > 1) {
+        const auto mid = lo + (hi - lo) / 2;
+        prune_stats s = st;
+        auto candidate = at(mid, s);
+        ++st.bisection_steps;
+        if (s.measured_error <= ps.target_error) {
+          hi = mid;
+          const auto steps = st.bisection_steps;
+          st = s;
+          st.bisection_steps = steps;
+          result = std::move(candidate);
+        } else {
+          lo = mid;
+        }
+      }
+    }
+  } else {
+    if (!(ps.budget > 0)) throw input_error("prune: give a budget N > 0 or a target error > 0");
+    result = at(static_cast<std::int64_t>(std::llround(ps.budget)), st);
+  }
+  if (stats) *stats = st;
+  return result;
+}
+
+nn::resnet prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+  return ps.method == prune_params::method_kind::poisson ? poisson_prune(m, x, ps, stats)
+                                                         : magnitude_prune(m, x, ps, stats);
+}
+
+}  // namespace occam::complexity

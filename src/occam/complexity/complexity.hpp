@@ -1,0 +1,214 @@
+#pragma once
+// Complexity measures of the THEORY §1 ResNet: the ideal complexity R̃ with its per-parameter weights
+// ‖∂_{θ_i} f‖_{L2(π)} (THEORY §2), interval bounds over the input box, the sensitivity recursion and the
+// certified complexity R (THEORY §3), Poisson pruning with water-filling and the magnitude baseline (§2),
+// the complexity penalties for training (§3) and λ paths recording the Pareto front.
+//
+// Every function works in the model's dtype and on the model's device (x is converted to both), so the
+// exactness tests run in double precision and the benchmarks in float32/CUDA.
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "occam/data/dataset.hpp"
+#include "occam/nn/resnet.hpp"
+#include "occam/nn/train.hpp"
+
+namespace occam::complexity {
+
+// ---------------------------------------------------------------------------------------------------------
+// THEORY §2: R̃ and its weights
+// ---------------------------------------------------------------------------------------------------------
+
+/// Per-parameter weights ‖∂_{θ_i} f_θ‖_{L2(π)}, shaped like the parameters.
+struct parameter_weights {
+  std::vector<torch::Tensor> W;  ///< L tensors k×(w+1)
+  std::vector<torch::Tensor> V;  ///< L tensors w×k
+  torch::Tensor U;               ///< d_out×(w+1)
+  /// In the order of resnet::parameters(): (W_1, V_1, …, W_L, V_L, U).
+  std::vector<torch::Tensor> flat() const;
+};
+
+struct rtilde_params {
+  /// Rows per chunk: the d_out backward passes hold d_out×chunk×(w+1) values at a time.
+  std::int64_t chunk = 2048;
+  /// Build the autograd graph through the weights (for exact-gradient penalties). When false the computation
+  /// runs under NoGradGuard.
+  bool differentiable = false;
+};
+
+/// The squared weights E_π Σ_o (∂f_o/∂θ_i)² of THEORY §2 from one forward and d_out backward passes per chunk
+/// (explicit backpropagation of every output at once, then matrix products of squared tensors:
+/// W_ℓ ← (Σ_o g_{ℓ,o}²)ᵀ α_{ℓ−1}², V_ℓ ← (Σ_o c_{ℓ,o}²)ᵀ a_ℓ², U[o,j] ← α_{L,j}²; everything divided by n).
+/// π is the empirical measure of the rows of x (n×d_in).
+parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
+/// The weights ‖∂_{θ_i} f‖_{L2(π)} (square roots of the above).
+parameter_weights rtilde_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
+/// R̃(θ) = Σ_i |θ_i| ‖∂_{θ_i} f‖_{L2(π)}. With ps.differentiable the result carries the graph (the square
+/// root is taken of max(weight², 1e-30) so that parameters with zero weight get a zero, not NaN, gradient).
+torch::Tensor rtilde_tensor(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
+double rtilde(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
+
+// ---------------------------------------------------------------------------------------------------------
+// THEORY §3: interval bounds, sensitivities, certified R
+// ---------------------------------------------------------------------------------------------------------
+
+/// Interval propagation of the input box B through the network (THEORY §3 step 1).
+struct interval_bounds {
+  std::vector<torch::Tensor> alpha_lo, alpha_hi;  ///< L+1 vectors (w+1); the constant coordinate is [1, 1]
+  std::vector<torch::Tensor> z_lo, z_hi;          ///< L vectors (k)
+  std::vector<torch::Tensor> b;                   ///< L+1 vectors: b_ℓ,j = max(|lo|, |hi|) of α_ℓ,j
+  std::vector<torch::Tensor> h;                   ///< L vectors: h_ℓ,i = max(0, hi(z_ℓ,i)) bounds a_ℓ,i
+  std::vector<torch::Tensor> s;                   ///< L vectors: 0 for dead neurons (hi(z) ≤ 0), else 1
+};
+/// The box must have d_in coordinates. Works on the model's device and dtype; differentiable in θ.
+interval_bounds propagate_intervals(const nn::resnet& m, const data::box& input_box);
+
+/// Sensitivity matrices M_ℓ (d_out×(w+1), entrywise bounds on |∂f/∂α_ℓ| over B; THEORY §3 step 2):
+/// M_L = |U|, M_{ℓ−1} = M_ℓ (I + |V_ℓ| S_ℓ |W_ℓ|); the constant coordinate's column is 0 (it carries no
+/// sensitivity). Returns L+1 matrices, index ℓ = 0..L.
+std::vector<torch::Tensor> sensitivities(const nn::resnet& m, const interval_bounds& ib);
+
+/// The certified R(θ) with its per-layer terms (THEORY §3 step 3).
+struct certified_terms {
+  torch::Tensor total;                    ///< R(θ), float64 scalar (computed in float64 whatever the model's
+                                          ///< dtype: bounds grow geometrically); differentiable in θ
+  std::vector<double> v_term;             ///< Σ_{m,i} λ_ℓ,m |V_ℓ[m,i]| h_ℓ,i, per layer ℓ = 1..L
+  std::vector<double> w_term;             ///< Σ_{i,j} (λ_ℓᵀ|V_ℓ|)_i |W_ℓ[i,j]| b_{ℓ−1,j}, per layer
+  double u_term = 0;                      ///< Σ_{o,j} |U[o,j]| b_L,j
+  std::vector<std::int64_t> dead_neurons; ///< per layer: neurons with hi(z) ≤ 0 over B
+  std::vector<double> lipschitz_sum;      ///< Σ_m λ_ℓ,m per layer ℓ = 1..L (how far the outputs can move)
+  std::vector<double> max_b;              ///< max_j b_ℓ,j per layer ℓ = 0..L (how large activations can get)
+};
+certified_terms certified_r_terms(const nn::resnet& m, const data::box& input_box);
+double certified_r(const nn::resnet& m, const data::box& input_box);
+
+/// The certified-R weights ω_i with R = Σ_i ω_i |θ_i| when λ, b and h are frozen (used by the proximal
+/// R penalty): V_ℓ[m,i] ← λ_ℓ,m h_ℓ,i, W_ℓ[i,j] ← (λ_ℓᵀ|V_ℓ|)_i b_{ℓ−1,j}, U[o,j] ← b_L,j.
+parameter_weights certified_r_weights(const nn::resnet& m, const data::box& input_box);
+
+// ---------------------------------------------------------------------------------------------------------
+// Evaluation helpers
+// ---------------------------------------------------------------------------------------------------------
+
+/// f_θ(x) (n×d_out) on the model's device/dtype, in chunks, without the graph. Torch-only (no nn .cpp).
+torch::Tensor evaluate_outputs(const nn::resnet& m, const torch::Tensor& x, std::int64_t chunk = 8192);
+/// ‖f_a − f_b‖_{L2(π)} = sqrt(mean_x Σ_o (f_a(x) − f_b(x))²) over the rows of x.
+double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::Tensor& x);
+/// Non-zero parameters.
+std::int64_t nonzero_parameters(const nn::resnet& m);
+/// The rows of a data set as an n×d_in float32 tensor on the CPU (a copy).
+torch::Tensor input_tensor(const data::dataset& d);
+/// A deep copy of the parameters (same dtype and device, detached, no grad).
+nn::resnet clone_model(const nn::resnet& m);
+
+// ---------------------------------------------------------------------------------------------------------
+// THEORY §2: Poisson pruning with water-filling, magnitude pruning
+// ---------------------------------------------------------------------------------------------------------
+
+/// Keep probabilities p_i (THEORY §2, project rules): p_i = min(1, c·a_i) with c chosen so that Σ p_i = N;
+/// a parameter with c·a_i ≥ 1 is kept exactly (counted once) and the rest of the budget is re-spread over the
+/// others; a_i = 0 gives p_i = 0 (dropped). If N ≥ #{a_i > 0} every parameter with a_i > 0 is kept.
+struct water_filling {
+  std::vector<double> p;        ///< per parameter, in [0, 1]
+  std::vector<char> exact;      ///< kept exactly (p_i = 1 from the water-filling rule)
+  double scale = 0;             ///< c (p_i = c·a_i for the sampled ones); 0 when everything is kept
+  std::int64_t kept_exactly = 0;
+  double expected_nonzero = 0;  ///< kept + Σ_sampled (1 − e^{−p_i})
+  /// First-order error prediction with these p: sqrt(Σ_sampled a_i²/p_i) = sqrt(Σ_i (θ_i²/p_i)‖∂_i f‖²).
+  double predicted_error = 0;
+};
+water_filling water_fill(const std::vector<double>& a, double budget);
+
+struct prune_params {
+  enum class method_kind { poisson, magnitude };
+  method_kind method = method_kind::poisson;
+  /// Budget N (Σ p_i for Poisson; the number of parameters kept for magnitude). Used when target_error ≤ 0.
+  double budget = 0;
+  /// When > 0: the smallest integer N (bisection over [1, P]) whose pruned network has measured error
+  /// ‖f_θ̃ − f_θ‖_{L2(π)} ≤ target_error on x (the same seed at every N).
+  double target_error = 0;
+  std::uint64_t seed = 0;
+  rtilde_params rtilde;  ///< how the weights are computed (Poisson only)
+};
+
+struct prune_stats {
+  std::int64_t parameters = 0;        ///< P
+  std::int64_t nonzero_before = 0;
+  double budget = 0;                  ///< the N used (after bisection in target-error mode)
+  double expected_nonzero = 0;        ///< Poisson: kept + Σ(1 − e^{−p_i}); magnitude: min(N, non-zeros)
+  std::int64_t nonzero_after = 0;     ///< actual
+  std::int64_t kept_exactly = 0;      ///< Poisson: parameters with p_i = 1
+  double rtilde = 0;                  ///< R̃(θ) of the unpruned network on x
+  double predicted_error = 0;         ///< R̃/√N (THEORY §2)
+  double predicted_error_waterfill = 0;  ///< sqrt(Σ a_i²/p_i) with the water-filled p
+  double measured_error = 0;          ///< ‖f_θ̃ − f_θ‖_{L2(π)} on x
+  std::int64_t bisection_steps = 0;
+};
+
+/// Prunes a copy of m; x (n×d_in) is π for the weights and for the measured error.
+nn::resnet prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats = nullptr);
+/// Poisson pruning (ps.method is ignored).
+nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
+                         prune_stats* stats = nullptr);
+/// Keeps the N largest |θ_i| (ties: lower index first), zeroes the rest (ps.method is ignored).
+nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
+                           prune_stats* stats = nullptr);
+/// One Poisson sample with given keep probabilities (flat, parameters() order): θ̃_i = θ_i P_i / p_i for the
+/// sampled ones, θ_i for exact ones, 0 where p_i = 0. Deterministic given seed (data::rng inversion sampler).
+nn::resnet poisson_sample(const nn::resnet& m, const water_filling& wf, std::uint64_t seed);
+
+// ---------------------------------------------------------------------------------------------------------
+// THEORY §3: complexity penalties for training
+// ---------------------------------------------------------------------------------------------------------
+
+struct penalty_params {
+  /// Proximal mode: recompute the frozen weights every this many optimiser steps.
+  std::int64_t refresh_every = 10;
+  /// Rows of the minibatch used for the R̃ weights (0 = the whole minibatch).
+  std::int64_t max_rows = 0;
+};
+
+/// `name`: "rtilde" (λ·R̃ on each minibatch) or "r" (λ·R over the box). proximal = false: exact gradients
+/// (R̃'s inner derivatives are explicit torch ops in the graph, so its gradient is the double backward);
+/// proximal = true: re-weighted ℓ1 — the weights ω_i are frozen for refresh_every steps and each step is a
+/// soft-threshold θ_i ← sign(θ_i)·max(|θ_i| − lr·λ·ω_i, 0), which produces exact zeros. Throws input_error for
+/// another name or λ < 0.
+std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda, bool proximal,
+                                                         const data::box& input_box,
+                                                         const penalty_params& ps = {});
+
+// ---------------------------------------------------------------------------------------------------------
+// λ path (THEORY §3, ResNet norm estimate)
+// ---------------------------------------------------------------------------------------------------------
+
+struct path_point {
+  double lambda = 0;
+  double val_loss = 0;
+  double val_error = 0;   ///< 1 − accuracy (classification) or RMSE sqrt(mse) (regression)
+  double rtilde = 0;      ///< on the validation inputs (train inputs when valid is empty)
+  double r = 0;           ///< over m.input_box
+  std::int64_t nonzero = 0;
+  bool pareto = false;    ///< on the front of (val_error, R̃, R, non-zeros): no other point is ≤ in all four
+};
+
+struct path_params {
+  std::string penalty = "rtilde";  ///< "rtilde" | "r" | "l1" | "l2"
+  bool proximal = false;
+  std::vector<double> lambdas;     ///< in the order trained (warm starts: each starts from the previous model)
+  penalty_params penalty_options;
+  std::string out_dir;             ///< when set: path.csv, path.json and model_<i>.occam per λ
+};
+
+/// Trains m along the λ path (m ends as the last λ's model). train_params.penalty and out_dir are overridden.
+std::vector<path_point> lambda_path(nn::resnet& m, const data::dataset& train, const data::dataset& valid,
+                                    const nn::train_params& tp, const path_params& pp);
+/// Marks the Pareto-optimal points (in place).
+void mark_pareto(std::vector<path_point>& points);
+std::string path_csv(const std::vector<path_point>& points);
+std::string path_json(const std::vector<path_point>& points);
+
+}  // namespace occam::complexity
