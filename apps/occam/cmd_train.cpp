@@ -6,6 +6,7 @@
 
 #include "cli_data.hpp"
 #include "command.hpp"
+#include "occam/complexity/complexity.hpp"
 #include "occam/nn/resnet.hpp"
 #include "occam/nn/train.hpp"
 #include "occam/util/error.hpp"
@@ -23,6 +24,8 @@ struct train_options {
   std::string penalty = "none";
   double lambda = 0;
   bool prox = false;
+  std::vector<double> lambda_path;
+  std::int64_t refresh_every = 10;
 };
 
 void run_train(const train_options& o) {
@@ -38,10 +41,31 @@ void run_train(const train_options& o) {
 
   nn::train_params tp = o.train;
   tp.optimizer = o.optimizer == "sgd" ? nn::optimizer_kind::sgd : nn::optimizer_kind::adam;
+  complexity::penalty_params pp;
+  pp.refresh_every = o.refresh_every;
+  if (!o.lambda_path.empty()) {
+    // THEORY §3: the ResNet norm estimated along a λ path with warm starts; records the Pareto front.
+    if (o.penalty == "none") throw input_error("--lambda-path needs --penalty l2|l1|rtilde|r");
+    complexity::path_params path;
+    path.penalty = o.penalty;
+    path.proximal = o.prox;
+    path.lambdas = o.lambda_path;
+    path.penalty_options = pp;
+    path.out_dir = tp.out_dir;
+    auto points = complexity::lambda_path(model, sp.train, sp.valid, tp, path);
+    fmt::print("{:>10} {:>12} {:>12} {:>12} {:>10} {}\n", "lambda", "val_error", "R~", "R", "nonzero", "pareto");
+    for (auto& q : points)
+      fmt::print("{:>10.3g} {:>12.5g} {:>12.5g} {:>12.5g} {:>10} {}\n", q.lambda, q.val_error, q.rtilde, q.r,
+                 q.nonzero, q.pareto ? "*" : "");
+    fmt::print("wrote {}/path.csv, path.json, model_<i>.occam\n", tp.out_dir);
+    return;
+  }
   std::unique_ptr<nn::regulariser> pen;
+  if (o.penalty != "none" && !(o.lambda > 0)) throw input_error("--penalty " + o.penalty + " needs --lambda > 0");
   if (o.penalty == "l2") pen = nn::make_l2_penalty(o.lambda);
   if (o.penalty == "l1") pen = nn::make_l1_penalty(o.lambda, o.prox);
-  if (o.penalty != "none" && !(o.lambda > 0)) throw input_error("--penalty " + o.penalty + " needs --lambda > 0");
+  if (o.penalty == "rtilde" || o.penalty == "r")
+    pen = complexity::make_complexity_penalty(o.penalty, o.lambda, o.prox, model.input_box, pp);
   tp.penalty = pen.get();
 
   auto st = nn::train(model, sp.train, sp.valid, tp);
@@ -77,10 +101,18 @@ void setup(CLI::App& app) {
   c->add_option("--lr", o->train.lr, "Learning rate")->capture_default_str();
   c->add_option("--optimizer", o->optimizer, "adam|sgd")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
   c->add_option("--momentum", o->train.momentum, "SGD momentum")->capture_default_str();
-  c->add_option("--penalty", o->penalty, "none|l2|l1")->check(CLI::IsMember({"none", "l2", "l1"}))
+  c->add_option("--penalty", o->penalty,
+                "none|l2|l1|rtilde|r: λ‖θ‖², λ‖θ‖₁, λ·R̃ (THEORY §2) or λ·R (certified, THEORY §3)")
+      ->check(CLI::IsMember({"none", "l2", "l1", "rtilde", "r"}))
       ->capture_default_str();
   c->add_option("--lambda", o->lambda, "Penalty weight λ");
-  c->add_flag("--prox", o->prox, "ℓ1 by proximal soft-threshold steps (exact zeros) instead of subgradients");
+  c->add_flag("--prox", o->prox,
+              "Proximal soft-threshold steps (exact zeros): plain ℓ1, or re-weighted ℓ1 with frozen R̃/R weights");
+  c->add_option("--refresh-every", o->refresh_every, "With --prox and rtilde|r: steps between weight refreshes")
+      ->capture_default_str();
+  c->add_option("--lambda-path", o->lambda_path,
+                "Train along these λ values with warm starts; writes path.csv/path.json (Pareto front)")
+      ->delimiter(',');
   c->add_option("--patience", o->train.patience, "Early stopping: epochs without validation improvement (0: off)");
   c->add_option("--seed,-s", o->train.seed, "Seed of initialisation and minibatch order")->capture_default_str();
   c->add_option("--threads,-t", o->train.threads, "CPU threads (0: libtorch default)");
