@@ -1,0 +1,250 @@
+// occam convex: train a two-layer ReLU network to global optimality through its convex program (THEORY §10)
+// and write the recovered network as a THEORY §1 ResNet of depth 1. See docs/convex.md.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "occam/convex/convex.hpp"
+#include "occam/data/loaders.hpp"
+#include "occam/nn/resnet.hpp"
+#include "occam/nn/train.hpp"
+#include "occam/util/atomic_file.hpp"
+#include "occam/util/error.hpp"
+
+namespace occam::cli {
+namespace {
+
+struct convex_options {
+  std::string model = "gated2", data, targets, gates, solver = "fista", device = "cpu", out, loss = "squared";
+  std::string lambda_path;
+  double lambda = 1e-3, tol = 1e-4;
+  std::int64_t patterns = 100, max_iter = 20000;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool scale_columns = false, bias = false, non_strict = false, float64 = false;
+};
+
+std::vector<double> parse_lambdas(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      out.push_back(std::stod(item));
+    } catch (...) {
+      throw input_error("--lambda-path: '" + item + "' is not a number");
+    }
+    if (!(out.back() > 0)) throw input_error("--lambda-path: λ must be positive");
+  }
+  if (out.empty()) throw input_error("--lambda-path: no values");
+  return out;
+}
+
+void run(const convex_options& o) {
+  using namespace occam::convex;
+  if (o.model != "gated2" && o.model != "relu2") throw input_error("--model must be gated2 or relu2");
+  if (!(o.lambda > 0)) throw input_error("--lambda must be positive");
+  auto device = nn::parse_device(o.device);
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+  data::load_params lp;
+  lp.targets_path = o.targets;
+  auto ds = data::load_dataset(o.data, lp);
+  if (ds.n == 0) throw input_error(o.data, 0, "no rows");
+  auto X =
+      torch::from_blob(ds.x.data(), {(long)ds.n, (long)ds.d_in}, torch::kFloat32).clone().to(torch::kFloat64);
+  auto Y = torch::from_blob(ds.y.data(), {(long)ds.n, (long)ds.d_out}, torch::kFloat32)
+               .clone()
+               .to(torch::kFloat64);
+  // Targets: regression as given; binary 0/1 → ±1 (squared or logistic loss on ±1); multiclass → one-hot.
+  loss_kind loss = o.loss == "logistic" ? loss_kind::logistic : loss_kind::squared;
+  if (o.loss != "squared" && o.loss != "logistic") throw input_error("--loss must be squared or logistic");
+  if (ds.kind == data::task_kind::binary) Y = 2 * Y - 1;
+  if (ds.kind == data::task_kind::multiclass)
+    Y = torch::one_hot(Y.select(1, 0).to(torch::kLong), (long)ds.n_classes).to(torch::kFloat64);
+  if (loss == loss_kind::logistic && (ds.kind != data::task_kind::binary || Y.size(1) != 1))
+    throw input_error(o.data, 0, "--loss logistic needs one binary (0/1) target column");
+  torch::Tensor norms;
+  if (o.scale_columns) {  // the reference problem's scaling: each column divided by its Euclidean norm
+    norms = X.norm(2, 0);
+    norms = torch::where(norms > 0, norms, torch::ones_like(norms));
+    X = X / norms;
+  }
+  if (o.bias) X = torch::cat({X, torch::ones({X.size(0), 1}, X.options())}, 1);
+
+  pattern_set pats;
+  nlohmann::json pattern_info;
+  if (!o.gates.empty()) {
+    auto a = data::read_npy(o.gates);
+    if (a.shape.size() != 2) throw input_error(o.gates, 0, "gates must be a d×P matrix");
+    auto G = torch::tensor(a.data, torch::kFloat64).view({(long)a.shape[0], (long)a.shape[1]});
+    if (G.size(0) != X.size(1))
+      throw input_error(o.gates, 0,
+                        "gates have " + std::to_string(G.size(0)) + " rows, the data " +
+                            std::to_string(X.size(1)) + " columns");
+    pats = patterns_from_gates(X, G, !o.non_strict);
+    pattern_info = {{"source", o.gates}, {"count", pats.size()}, {"strict", !o.non_strict}};
+  } else {
+    sample_stats ss;
+    pats = sample_patterns(X, {o.patterns, o.seed, true}, &ss);
+    pattern_info = {
+        {"source", "gaussian"}, {"sampled", ss.sampled}, {"distinct", ss.distinct}, {"seed", o.seed}};
+  }
+  // Gated ReLU runs its GEMMs in float32 (speed); the augmented Lagrangian's growing penalty needs float64.
+  const auto dtype = (o.model == "relu2" || o.float64) ? torch::kFloat64 : torch::kFloat32;
+  auto Xf = X.to(device, dtype);
+  auto Yf = Y.to(device, dtype);
+  pats.masks = pats.masks.to(device, dtype);
+  pats.gates = pats.gates.to(device, dtype);
+
+  std::filesystem::path out = o.out;
+  std::filesystem::create_directories(out);
+  const auto log_path = out / "convergence.jsonl";
+  write_file_atomic(log_path, "");
+  std::vector<double> lambdas =
+      o.lambda_path.empty() ? std::vector<double>{o.lambda} : parse_lambdas(o.lambda_path);
+  nlohmann::json path = nlohmann::json::array();
+  std::unique_ptr<two_layer_solution> prev;
+  solve_stats st;
+  two_layer_solution sol;
+  for (double lam : lambdas) {
+    solve_params sp;
+    sp.lambda = lam;
+    sp.model = o.model == "relu2" ? model_kind::relu : model_kind::gated_relu;
+    sp.loss = loss;
+    sp.tol = o.tol;
+    sp.max_iterations = o.max_iter;
+    sp.threads = o.threads;
+    sp.on_log = [&](const log_record& r) {
+      nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
+                          {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
+                          {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
+      if (r.gap >= 0) j["gap"] = r.gap;
+      append_line(log_path, j.dump());
+    };
+    sol = solve_two_layer(Xf, Yf, pats, sp, &st, prev.get());
+    prev = std::make_unique<two_layer_solution>(sol);
+    auto net = recover_network(sol);
+    nlohmann::json m = {{"lambda", lam},
+                        {"objective", st.objective},
+                        {"data_loss", st.data_loss},
+                        {"penalty", st.penalty},
+                        {"kkt", st.kkt},
+                        {"iterations", st.iterations},
+                        {"outer_iterations", st.outer_iterations},
+                        {"seconds", st.seconds},
+                        {"active_neurons", st.active},
+                        {"recovered_neurons", net.W1.size(0)},
+                        {"converged", st.converged},
+                        {"network_objective", net.objective(X, Y, lam, loss)}};
+    if (st.gap >= 0) m["gap"] = st.gap;
+    if (sp.model == model_kind::relu) m["violation"] = st.violation;
+    auto pred = net.forward(X);
+    if (ds.kind == data::task_kind::binary)
+      m["network_train_accuracy"] = ((pred > 0) == (Y > 0)).to(torch::kFloat64).mean().item<double>();
+    if (ds.kind == data::task_kind::multiclass)
+      m["network_train_accuracy"] = (pred.argmax(1) == Y.argmax(1)).to(torch::kFloat64).mean().item<double>();
+    path.push_back(m);
+    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld active %lld %.2fs\n", lam,
+                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds);
+  }
+  auto net = recover_network(sol);
+  if (o.scale_columns) {  // back to raw inputs (the appended bias column is not scaled)
+    auto s = o.bias ? torch::cat({norms, torch::ones({1}, norms.options())}) : norms;
+    net.W1 = net.W1 / s.unsqueeze(0);
+  }
+  auto kind = ds.kind == data::task_kind::multiclass ? data::task_kind::regression : ds.kind;
+  nn::resnet model;
+  if (!o.bias) {
+    model = to_resnet(net, kind);
+  } else {
+    // The last input column is the constant 1: move its weights into W_1's bias column (THEORY §1).
+    const auto d = net.W1.size(1) - 1;
+    two_layer_network core{net.W1.slice(1, 0, d).contiguous(), net.W2};
+    model = to_resnet(core, kind);
+    model.shape.d_in = d;
+    model.shape.width = d + net.W2.size(0);
+    auto W = torch::zeros({model.shape.hidden, model.shape.width + 1}, torch::kFloat32);
+    if (net.W1.size(0) > 0) {
+      W.narrow(0, 0, net.W1.size(0)).narrow(1, 0, d).copy_(core.W1);
+      W.narrow(0, 0, net.W1.size(0)).select(1, model.shape.width).copy_(net.W1.select(1, d));
+    }
+    auto V = torch::zeros({model.shape.width, model.shape.hidden}, torch::kFloat32);
+    V.narrow(0, d, net.W2.size(0)).narrow(1, 0, net.W1.size(0)).copy_(net.W2);
+    auto U = torch::zeros({net.W2.size(0), model.shape.width + 1}, torch::kFloat32);
+    U.narrow(1, d, net.W2.size(0)).copy_(torch::eye(net.W2.size(0)));
+    model.W = {W};
+    model.V = {V};
+    model.U = U;
+  }
+  model.input_box = ds.input_box;
+  nn::save_model(model, (out / "model.occam").string());
+  nlohmann::json metrics = path.back();
+  metrics["model"] = o.model;
+  metrics["loss"] = to_string(loss);
+  metrics["data"] = o.data;
+  metrics["n"] = ds.n;
+  metrics["d"] = X.size(1);
+  metrics["patterns"] = pattern_info;
+  metrics["device"] = o.device;
+  metrics["threads"] = torch::get_num_threads();
+  if (lambdas.size() > 1) metrics["lambda_path"] = path;
+  if (o.model == "gated2")
+    metrics["note"] =
+        "model.occam is the ReLU network recovered from gated neurons; it equals the gated model "
+        "only where each gate's pattern matches its neuron's ReLU pattern";
+  write_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
+}
+
+void setup(CLI::App& app) {
+  auto opts = std::make_shared<convex_options>();
+  auto* cmd = app.add_subcommand(
+      "convex", "Train a two-layer ReLU network to global optimality via its convex program (THEORY §10)");
+  cmd->add_option("--model", opts->model,
+                  "gated2 (gated ReLU, unconstrained) or relu2 (ReLU, cone constraints)")
+      ->capture_default_str();
+  cmd->add_option("--data", opts->data,
+                  "data file or spec (CSV, NPY, IDX, fashion-mnist:train, built-in task)")
+      ->required();
+  cmd->add_option("--targets", opts->targets, "targets file for NPY inputs (Y.npy)");
+  cmd->add_option("--lambda", opts->lambda, "λ (objective 1/(2n)‖·‖² + λ Σ‖u_i‖)")->capture_default_str();
+  cmd->add_option("--lambda-path", opts->lambda_path,
+                  "comma-separated λ values solved in order with warm starts");
+  cmd->add_option("--patterns", opts->patterns, "Gaussian gate directions to sample (distinct patterns kept)")
+      ->capture_default_str();
+  cmd->add_option("--gates", opts->gates, "gates G (d×P .npy); patterns 1[X G > 0]");
+  cmd->add_flag("--non-strict-gates", opts->non_strict, "patterns 1[X G ≥ 0] for --gates");
+  cmd->add_option("--seed", opts->seed, "pattern sampling seed")->capture_default_str();
+  cmd->add_option("--solver", opts->solver, "fista (gated2) or al (relu2; augmented Lagrangian)")
+      ->check(CLI::IsMember({"fista", "al"}))
+      ->capture_default_str();
+  cmd->add_option("--loss", opts->loss, "squared or logistic (binary targets)")->capture_default_str();
+  cmd->add_option("--tol", opts->tol, "stop at relative duality gap or KKT residual/λ ≤ tol")
+      ->capture_default_str();
+  cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al)")
+      ->capture_default_str();
+  cmd->add_flag("--scale-columns", opts->scale_columns, "divide each input column by its Euclidean norm");
+  cmd->add_flag("--float64", opts->float64, "gated2: compute in float64 (default float32)");
+  cmd->add_flag("--bias", opts->bias, "append a constant input column (a bias)");
+  cmd->add_option("--threads", opts->threads, "CPU threads (0: libtorch default)")->capture_default_str();
+  cmd->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--out", opts->out, "output directory: model.occam, metrics.json, convergence.jsonl")
+      ->required();
+  cmd->callback([opts] {
+    if (opts->model == "relu2" && opts->solver == "fista") opts->solver = "al";
+    if (opts->model == "gated2" && opts->solver == "al")
+      throw input_error("--solver al is for --model relu2");
+    run(*opts);
+  });
+}
+
+command reg{"60-convex", setup};
+
+}  // namespace
+}  // namespace occam::cli

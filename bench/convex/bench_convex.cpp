@@ -1,0 +1,103 @@
+// Reference convex problem (../shared/data/convex-fmnist/PROBLEM.md): Fashion-MNIST class 0 vs rest, column-
+// scaled, given gates. Runs the gated-ReLU (n = 10,000, P = 500) and/or ReLU (n = 2,000, P = 100) programs
+// until the objective is within `rel` of the best known, and prints time, iterations and the ratio to scnn's
+// time.
+//   bench_convex [gated|relu|both] [threads] [gates_dir] [rel]
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "occam/convex/convex.hpp"
+#include "occam/data/loaders.hpp"
+
+using namespace occam;
+
+namespace {
+
+struct reference_data {
+  torch::Tensor X, y, Xtest, ytest;
+};
+
+reference_data load_reference(std::size_t n) {
+  auto train = data::load_fashion_mnist("train", n);
+  auto test = data::load_fashion_mnist("test");
+  auto to_xy = [](const data::dataset& d, torch::Tensor& X, torch::Tensor& y) {
+    X = torch::from_blob(const_cast<float*>(d.x.data()), {(long)d.n, (long)d.d_in}, torch::kFloat32)
+            .to(torch::kFloat64);
+    auto lab =
+        torch::from_blob(const_cast<float*>(d.y.data()), {(long)d.n}, torch::kFloat32).to(torch::kFloat64);
+    y = torch::where(lab == 0, torch::ones_like(lab), -torch::ones_like(lab));
+  };
+  reference_data r;
+  to_xy(train, r.X, r.y);
+  to_xy(test, r.Xtest, r.ytest);
+  auto norms = r.X.norm(2, 0);
+  norms = torch::where(norms > 0, norms, torch::ones_like(norms));
+  r.X = r.X / norms;
+  r.Xtest = r.Xtest / norms;
+  return r;
+}
+
+torch::Tensor load_gates(const std::string& path) {
+  auto a = data::read_npy(path);
+  return torch::tensor(a.data, torch::kFloat64).view({(long)a.shape[0], (long)a.shape[1]});
+}
+
+void run(const std::string& which, int threads, const std::string& dir, double rel) {
+  const bool gated = which == "gated";
+  const std::size_t n = gated ? 10000 : 2000;
+  const int P = gated ? 500 : 100;
+  const double best = gated ? 0.1088386 : 0.10754;
+  const double scnn_1 = gated ? 125 : 633, scnn_2 = gated ? 66 : 470;
+  auto ref = load_reference(n);
+  auto G = load_gates(dir + "/gates_seed778_d784_P" + std::to_string(P) + "_f64.npy");
+  auto pats = convex::patterns_from_gates(ref.X, G, true);
+  // Gated ReLU in float32 (GEMM speed); the augmented Lagrangian's growing penalty needs float64.
+  const auto dtype = gated ? torch::kFloat32 : torch::kFloat64;
+  auto X = ref.X.to(dtype);
+  pats.masks = pats.masks.to(dtype);
+  pats.gates = pats.gates.to(dtype);
+  convex::solve_params sp;
+  sp.lambda = 1e-3;
+  sp.model = gated ? convex::model_kind::gated_relu : convex::model_kind::relu;
+  sp.threads = threads;
+  sp.tol = gated ? 1e-9 : 1e-4;
+  sp.target_objective = gated ? best * (1 + rel) : std::numeric_limits<double>::quiet_NaN();
+  sp.max_iterations = std::getenv("BENCH_MAXIT") ? std::atoi(std::getenv("BENCH_MAXIT")) : 20000;
+  if (std::getenv("BENCH_LOG"))
+    sp.on_log = [](const convex::log_record& r) {
+      std::fprintf(
+          stderr, "it %lld outer %lld t %.2f F %.7f gap %.2e kkt %.2e viol %.2e L %.3g active %lld ws %lld\n",
+          (long long)r.iteration, (long long)r.outer, r.seconds, r.objective, r.gap, r.kkt, r.violation,
+          1 / r.step, (long long)r.active, (long long)r.working_set);
+    };
+  convex::solve_stats st;
+  auto sol = convex::solve_two_layer(X, ref.y.to(dtype), pats, sp, &st);
+  auto o = convex::convex_objective(sol, ref.X, ref.y);  // float64 re-evaluation
+  auto pred = convex::predict(sol, ref.Xtest.to(dtype), true);
+  double acc =
+      (pred.sign().view(-1).to(torch::kFloat64) == ref.ytest).to(torch::kFloat64).mean().item<double>();
+  double scnn = threads == 1 ? scnn_1 : scnn_2;
+  std::printf(
+      "%s n=%zu P=%d threads=%d: objective %.7f (float64 %.7f, rel %.2e) iterations %lld backtracks %lld "
+      "restarts %lld products %lld seconds %.2f active %lld violation %.2e test-acc %.4f scnn %.0fs ratio "
+      "%.2fx %s\n",
+      which.c_str(), n, P, threads, st.objective, o.objective, (o.objective - best) / best,
+      (long long)st.iterations, (long long)st.backtracks, (long long)st.restarts, (long long)st.products,
+      st.seconds, (long long)st.active, o.violation, acc, scnn, scnn / st.seconds,
+      st.reached_target ? "reached" : "NOT-REACHED");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string which = argc > 1 ? argv[1] : "both";
+  int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  std::string dir = argc > 3 ? argv[3] : OCCAM_REFERENCE_DIR;
+  double rel = argc > 4 ? std::atof(argv[4]) : 1e-4;
+  if (which == "gated" || which == "both") run("gated", threads, dir, rel);
+  if (which == "relu" || which == "both") run("relu", threads, dir, rel);
+}

@@ -1,0 +1,493 @@
+// Solvers for the two-layer convex programs (THEORY §10): FISTA with group soft-thresholding, backtracking,
+// adaptive restarts and a working set for gated ReLU; an augmented Lagrangian with the same inner FISTA for
+// the cone-constrained ReLU program.
+//
+// Why it is fast: with U = [u_1 … u_P] (d×P) the operator A(U) = Σ_i D_i X u_i is rowsum((X U) ⊙ D) — one
+// GEMM — and its adjoint Aᵀ r = Xᵀ(D ⊙ r) is one GEMM. Z = X U is linear in U, so the momentum point's Z is a
+// combination of the last two iterates' Z and each step costs one forward and one adjoint GEMM (plus one
+// forward per backtrack). Groups that stay zero with ‖∇_i‖ < λ leave the working set, so late iterations
+// multiply only by the active columns; a full gradient every `check_every` steps re-admits KKT violators and
+// gives the duality gap and the KKT residual on all groups.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "occam/convex/convex.hpp"
+#include "occam/util/error.hpp"
+
+namespace occam::convex {
+
+const char* to_string(model_kind m) {
+  return m == model_kind::relu ? "relu2" : "gated2";
+}
+const char* to_string(loss_kind l) {
+  return l == loss_kind::logistic ? "logistic" : "squared";
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Loss of predictions p (n×c) against y (n×c), divided by n, and its gradient w.r.t. p. Reductions in
+/// double.
+double loss_value(loss_kind loss, const torch::Tensor& p, const torch::Tensor& y, torch::Tensor* grad) {
+  const double n = double(p.size(0));
+  if (loss == loss_kind::squared) {
+    auto r = p - y;
+    if (grad) *grad = r / n;
+    return 0.5 * r.to(torch::kFloat64).square().sum().item<double>() / n;
+  }
+  auto m = -y * p;  // logistic: log(1 + exp(−y p))
+  if (grad) *grad = -y * torch::sigmoid(m) / n;
+  return torch::nn::functional::softplus(m.to(torch::kFloat64)).sum().item<double>() / n;
+}
+
+/// The smooth part of a (restricted) problem as a function of Z = X U (n × k·c), for k groups.
+struct smooth_problem {
+  loss_kind loss = loss_kind::squared;
+  torch::Tensor y;  // n×c
+  std::int64_t c = 1;
+  // Full-problem data (G groups).
+  torch::Tensor D;     // n×G masks
+  torch::Tensor sign;  // G: +1 / −1 (ReLU: V then W); undefined for gated (all +1)
+  torch::Tensor mu;    // n×G AL multipliers (ReLU); undefined for gated
+  double rho = 0;
+  // Restricted copies for the current working set.
+  torch::Tensor Dw, Sw, signw, muw, DSw;  // DSw = D ⊙ sign
+
+  bool constrained() const { return mu.defined(); }
+
+  void restrict_to(const torch::Tensor& idx) {
+    Dw = D.index_select(1, idx);
+    if (constrained()) {
+      signw = sign.index_select(0, idx);
+      DSw = Dw * signw;
+      Sw = 2 * Dw - 1;
+      muw = mu.index_select(1, idx);
+    } else {
+      DSw = Dw;
+    }
+  }
+
+  torch::Tensor predict(const torch::Tensor& Z) const {
+    const auto n = Z.size(0);
+    const auto k = DSw.size(1);
+    if (c == 1) return (Z * DSw).sum(1, true);
+    return (Z.view({n, k, c}) * DSw.unsqueeze(2)).sum(1);
+  }
+
+  /// Value of the smooth part (loss + AL penalty) at Z; with dZ, its gradient w.r.t. Z.
+  double value(const torch::Tensor& Z, torch::Tensor* dZ, double* loss_only = nullptr) const {
+    const auto n = Z.size(0);
+    const auto k = DSw.size(1);
+    torch::Tensor g;
+    double v = loss_value(loss, predict(Z), y, dZ ? &g : nullptr);
+    if (loss_only) *loss_only = v;
+    if (dZ) *dZ = c == 1 ? DSw * g : (DSw.unsqueeze(2) * g.unsqueeze(1)).reshape({n, k * c});
+    if (constrained()) {
+      // (1/(2ρ)) Σ (μ − ρ C)_+²,  C = (2D − I) ⊙ Z ≥ 0;  ∂/∂C = −(μ − ρC)_+.
+      auto h = torch::relu(muw - rho * (Sw * Z));
+      v += 0.5 / rho * h.to(torch::kFloat64).square().sum().item<double>();
+      if (dZ) *dZ -= Sw * h;
+    }
+    return v;
+  }
+};
+
+torch::Tensor group_norms(const torch::Tensor& U3) {  // d×k×c → k
+  return U3.square().sum(std::vector<int64_t>{0, 2}).sqrt();
+}
+
+torch::Tensor prox_group(const torch::Tensor& V3, double thresh) {  // group soft-thresholding
+  auto nr = group_norms(V3);
+  auto scale = torch::clamp_min(1 - thresh / torch::clamp_min(nr, 1e-30), 0);
+  return V3 * scale.view({1, -1, 1});
+}
+
+struct fista_result {
+  std::int64_t iterations = 0;
+  double kkt = INFINITY, gap = -1, objective = 0, loss = 0, penalty = 0;
+  bool converged = false, reached_target = false;
+  torch::Tensor Zfull;  // X U (n × G·c) at the final iterate
+};
+
+/// FISTA on F = smooth(X U) + λ Σ‖u_i‖ over U (d×G×c), in place. Stops when the KKT residual ≤ kkt_tol, the
+/// relative duality gap ≤ gap_tol (squared-loss gated problems only), the target objective is reached, or
+/// after max_iter steps. `L` carries the step-size estimate between calls.
+fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U, double lambda, double& L,
+                   std::int64_t max_iter, double kkt_tol, double gap_tol, const solve_params& params,
+                   solve_stats& st, std::int64_t outer, clock_type::time_point t0, std::int64_t iter_offset) {
+  const auto n = X.size(0), d = X.size(1);
+  const auto G = U.size(1), c = U.size(2);
+  const bool want_gap = !sp.constrained() && sp.loss == loss_kind::squared;
+  fista_result res;
+  auto all = torch::arange(G, torch::TensorOptions().dtype(torch::kLong).device(X.device()));
+  torch::Tensor idx;  // working set (group indices)
+  torch::Tensor Uw, Zw, Vw, ZV;
+  double FU = 0, fU = 0, t = 1;
+  bool need_full = true;
+  std::int64_t since_check = 0;
+
+  auto forward = [&](const torch::Tensor& U3) {
+    ++st.products;
+    return X.mm(U3.reshape({d, -1}));
+  };
+  auto set_working = [&](const torch::Tensor& new_idx) {
+    idx = new_idx;
+    sp.restrict_to(idx);
+    Uw = U.index_select(1, idx);
+    Zw = forward(Uw);
+    fU = sp.value(Zw, nullptr);
+    FU = fU + lambda * group_norms(Uw).sum().item<double>();
+    Vw = Uw;
+    ZV = Zw;
+    t = 1;
+  };
+
+  // Full check: gradient on all groups at the current iterate, KKT residual, gap, working-set update.
+  auto full_check = [&](std::int64_t it) -> bool {
+    if (idx.defined()) U.index_copy_(1, idx, Uw);
+    auto Zfull = torch::zeros({n, G * c}, X.options());
+    if (idx.defined()) {
+      auto cols =
+          c == 1 ? idx : (idx.unsqueeze(1) * c + torch::arange(c, idx.options()).unsqueeze(0)).reshape(-1);
+      Zfull.index_copy_(1, cols, Zw);
+    }
+    sp.restrict_to(all);
+    torch::Tensor dZ;
+    double loss_only = 0;
+    sp.value(Zfull, &dZ, &loss_only);
+    ++st.products;
+    auto grad = X.t().mm(dZ).view({d, G, c});
+    auto nu = group_norms(U);
+    auto ng = group_norms(grad);
+    auto active = nu > 0;
+    // Min-norm subgradient: g_i + λ u_i/‖u_i‖ on non-zero groups, (‖g_i‖ − λ)_+ on zero groups.
+    auto on = (grad + lambda * U / torch::clamp_min(nu, 1e-30).view({1, G, 1}))
+                  .square()
+                  .sum(std::vector<int64_t>{0, 2});
+    auto off = torch::relu(ng - lambda).square();
+    res.kkt = std::sqrt(torch::where(active, on, off).to(torch::kFloat64).sum().item<double>());
+    res.penalty = lambda * nu.to(torch::kFloat64).sum().item<double>();
+    res.loss = loss_only;
+    res.objective = loss_only + res.penalty;
+    res.Zfull = Zfull;
+    if (want_gap) {
+      // Dual point θ = s (p − y)/n with s making max_i ‖(Aᵀθ)_i‖ ≤ λ; dual value −(n/2)‖θ‖² − ⟨θ, y⟩.
+      auto r = (sp.predict(Zfull) - sp.y).to(torch::kFloat64) / double(n);
+      double gmax = ng.max().item<double>();
+      double s = gmax > lambda ? lambda / gmax : 1.0;
+      double dual = -0.5 * n * s * s * r.square().sum().item<double>() -
+                    s * (r * sp.y.to(torch::kFloat64)).sum().item<double>();
+      res.gap = res.objective - dual;
+    }
+    st.active = active.sum().item<std::int64_t>();
+    // Working set: non-zero groups and groups whose gradient is close to violating the KKT condition.
+    torch::Tensor keep = params.working_set ? (active | (ng > 0.9 * lambda)) : torch::ones_like(active);
+    auto new_idx = keep.nonzero().view(-1);
+    if (new_idx.numel() == 0) new_idx = all.slice(0, 0, 1);
+    if (params.on_log) {
+      log_record rec;
+      rec.iteration = iter_offset + it;
+      rec.outer = outer;
+      rec.seconds = seconds_since(t0);
+      rec.objective = res.objective;
+      rec.gap = res.gap;
+      rec.kkt = res.kkt;
+      rec.step = 1.0 / L;
+      rec.active = st.active;
+      rec.working_set = new_idx.numel();
+      params.on_log(rec);
+    }
+    bool done = res.kkt <= kkt_tol || (want_gap && res.gap <= gap_tol * std::abs(res.objective));
+    if (!std::isnan(params.target_objective) && !sp.constrained() &&
+        res.objective <= params.target_objective) {
+      res.reached_target = true;
+      done = true;
+    }
+    if (done) return true;
+    if (!idx.defined()) {
+      set_working(new_idx);
+    } else if (!torch::equal(new_idx, idx)) {
+      // Z = X U is separable by groups, so iterate, momentum point and their products move between working
+      // sets by scattering and gathering columns; acceleration survives (a reset here would cost FISTA its
+      // momentum every check while the active set shrinks).
+      auto regroup = [&](const torch::Tensor& T3, bool is_z) {
+        torch::Tensor full;
+        if (is_z) {
+          full = torch::zeros({n, G, c}, T3.options());
+          full.index_copy_(1, idx, T3.view({n, -1, c}));
+          return full.index_select(1, new_idx).reshape({n, -1});
+        }
+        full = torch::zeros({d, G, c}, T3.options());
+        full.index_copy_(1, idx, T3);
+        return full.index_select(1, new_idx);
+      };
+      Uw = regroup(Uw, false);
+      Vw = regroup(Vw, false);
+      Zw = regroup(Zw, true);
+      ZV = regroup(ZV, true);
+      idx = new_idx;
+      sp.restrict_to(idx);
+    } else {
+      sp.restrict_to(idx);
+      // Momentum survives when the working set is unchanged.
+    }
+    return false;
+  };
+
+  const double slack = X.scalar_type() == torch::kFloat64 ? 1e-12 : 1e-6;
+  std::int64_t it = 0;
+  for (;; ++it) {
+    if (need_full || since_check >= params.check_every) {
+      need_full = false;
+      since_check = 0;
+      if (full_check(it)) {
+        res.converged = true;
+        break;
+      }
+    }
+    if (it >= max_iter) break;
+    ++since_check;
+    // Gradient at the momentum point.
+    torch::Tensor dZ;
+    const double fV = sp.value(ZV, &dZ);
+    ++st.products;
+    auto gV = X.t().mm(dZ).view(Vw.sizes());
+    torch::Tensor Un, Zn;
+    double fn = 0;
+    for (int bt = 0;; ++bt) {
+      Un = prox_group(Vw - gV / L, lambda / L);
+      Zn = forward(Un);
+      fn = sp.value(Zn, nullptr);
+      auto delta = (Un - Vw).to(torch::kFloat64);
+      double lin = (gV.to(torch::kFloat64) * delta).sum().item<double>();
+      double quad = delta.square().sum().item<double>();
+      // Slack for rounding in the loss reductions: float32 sums of n terms are good to ~1e-6 relative.
+      if (fn <= fV + lin + 0.5 * L * quad + slack * std::abs(fV) || bt >= 40) break;
+      L *= 2;
+      ++st.backtracks;
+    }
+    const double Fn = fn + lambda * group_norms(Un).sum().item<double>();
+    // Adaptive restart (O'Donoghue & Candès): drop the momentum when it points uphill.
+    double tn = 0.5 * (1 + std::sqrt(1 + 4 * t * t));
+    double beta = (t - 1) / tn;
+    if (((Vw - Un) * (Un - Uw)).sum().item<double>() > 0) {
+      tn = 1;
+      beta = 0;
+      ++st.restarts;
+    }
+    if (beta > 0) {
+      Vw = Un + beta * (Un - Uw);
+      ZV = Zn + beta * (Zn - Zw);
+    } else {
+      Vw = Un;
+      ZV = Zn;
+    }
+    Uw = Un;
+    Zw = Zn;
+    FU = Fn;
+    fU = fn;
+    t = tn;
+    L /= params.step_growth;
+    if (!std::isnan(params.target_objective) && !sp.constrained() && Fn <= params.target_objective) {
+      need_full = true;  // confirm on the full problem at the top of the loop
+    }
+  }
+  if (idx.defined()) U.index_copy_(1, idx, Uw);
+  res.iterations = it;
+  return res;
+}
+
+/// ‖A‖² estimate by power iteration on the smooth problem's loss part (for the first step size).
+double lipschitz_estimate(const torch::Tensor& X, const torch::Tensor& DS, std::int64_t c, loss_kind loss,
+                          int iters, solve_stats& st) {
+  const auto n = X.size(0), d = X.size(1), G = DS.size(1);
+  auto v = torch::randn({d, G, c}, X.options());
+  double est = 1;
+  for (int k = 0; k < iters; ++k) {
+    v = v / v.norm();
+    auto Z = X.mm(v.reshape({d, -1}));
+    auto p = c == 1 ? (Z * DS).sum(1, true) : (Z.view({n, G, c}) * DS.unsqueeze(2)).sum(1);
+    auto R = c == 1 ? DS * p : (DS.unsqueeze(2) * p.unsqueeze(1)).reshape({n, G * c});
+    v = X.t().mm(R).view({d, G, c}) / double(n);
+    st.products += 2;
+    est = v.norm().item<double>();
+  }
+  return (loss == loss_kind::logistic ? 0.25 : 1.0) * est;
+}
+
+}  // namespace
+
+two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& y_in,
+                                   const pattern_set& patterns, const solve_params& params,
+                                   solve_stats* stats_out, const two_layer_solution* warm) {
+  const auto t0 = clock_type::now();
+  if (params.threads > 0) torch::set_num_threads(params.threads);
+  if (X.dim() != 2) throw input_error("convex: X must be n×d");
+  if (!patterns.masks.defined() || patterns.masks.size(0) != X.size(0))
+    throw input_error("convex: the patterns do not match the data (n = " + std::to_string(X.size(0)) + ")");
+  if (!(params.lambda > 0)) throw input_error("convex: λ must be positive");
+  torch::NoGradGuard no_grad;
+  const auto n = X.size(0), d = X.size(1), P = patterns.size();
+  auto y = y_in.to(X.device(), X.scalar_type());
+  if (y.dim() == 1) y = y.unsqueeze(1);
+  if (y.size(0) != n)
+    throw input_error("convex: targets have " + std::to_string(y.size(0)) + " rows, data " +
+                      std::to_string(n));
+  const auto c = y.size(1);
+  if (params.model == model_kind::relu && c != 1)
+    throw input_error(
+        "convex: the ReLU (cone-constrained) model supports one output; use gated2 for vectors");
+  if (params.loss == loss_kind::logistic) {
+    if (c != 1) throw input_error("convex: logistic loss needs one ±1 target column");
+    if (!((y == 1) | (y == -1)).all().item<bool>()) throw input_error("convex: logistic targets must be ±1");
+  }
+  auto Xc = X.contiguous();
+  auto D = patterns.masks.to(X.device(), X.scalar_type()).contiguous();
+  solve_stats st;
+  two_layer_solution sol;
+  sol.model = params.model;
+  sol.loss = params.loss;
+  sol.patterns = patterns;
+  sol.lambda = params.lambda;
+
+  smooth_problem sp;
+  sp.loss = params.loss;
+  sp.y = y;
+  sp.c = c;
+
+  if (params.model == model_kind::gated_relu) {
+    sp.D = D;
+    torch::Tensor U = (warm && warm->U.defined() && warm->U.size(1) == P && warm->U.size(2) == c)
+                          ? warm->U.to(X.device(), X.scalar_type()).clone()
+                          : torch::zeros({d, P, c}, X.options());
+    double L = lipschitz_estimate(Xc, D, c, params.loss, 4, st);
+    auto r = fista(Xc, sp, U, params.lambda, L, params.max_iterations, params.tol * params.lambda, params.tol,
+                   params, st, 0, t0, 0);
+    st.iterations = r.iterations;
+    st.objective = r.objective;
+    st.data_loss = r.loss;
+    st.penalty = r.penalty;
+    st.gap = r.gap;
+    st.kkt = r.kkt;
+    st.converged = r.converged;
+    st.reached_target = r.reached_target;
+    sol.U = U;
+  } else {
+    // Augmented Lagrangian over [V W] (d × 2P): groups 0..P−1 are v_i (sign +1), P..2P−1 are w_i (sign −1);
+    // constraints (2D_i − I) X u ≥ 0 for both. Inner problems by the same FISTA (working set, restarts).
+    sp.D = torch::cat({D, D}, 1).contiguous();
+    auto opts = X.options();
+    sp.sign = torch::cat({torch::ones({P}, opts), -torch::ones({P}, opts)});
+    sp.mu = torch::zeros({n, 2 * P}, opts);
+    sp.rho = params.al_rho > 0 ? params.al_rho : 1.0 / double(n);
+    torch::Tensor U = torch::zeros({d, 2 * P, 1}, opts);
+    if (warm && warm->U.defined() && warm->W.defined() && warm->U.size(1) == P)
+      U = torch::cat({warm->U, warm->W}, 1).to(X.device(), X.scalar_type()).clone();
+    double L = lipschitz_estimate(Xc, sp.D * sp.sign, 1, params.loss, 4, st);
+    auto S = 2 * sp.D - 1;
+    double prev_violation = INFINITY;
+    std::int64_t used = 0;
+    double inner_tol = std::max(params.tol * params.lambda, 1e-2 * params.lambda);
+    fista_result r;
+    for (std::int64_t outer = 1; outer <= params.al_max_outer && used < params.max_iterations; ++outer) {
+      std::int64_t budget = std::min(params.al_inner_iterations, params.max_iterations - used);
+      r = fista(Xc, sp, U, params.lambda, L, budget, inner_tol, INFINITY, params, st, outer, t0, used);
+      used += r.iterations;
+      st.outer_iterations = outer;
+      auto C = S * r.Zfull;
+      double scale = r.Zfull.abs().max().item<double>() + 1e-30;
+      double violation = torch::relu(-C).max().item<double>();
+      st.violation = violation;
+      bool feasible = violation <= params.al_violation_tol * scale;
+      if (feasible && r.kkt <= params.tol * params.lambda) {
+        st.converged = true;
+        break;
+      }
+      sp.mu = torch::relu(sp.mu - sp.rho * C);
+      if (!feasible && violation > 0.25 * prev_violation) sp.rho = std::min(sp.rho * 5, 1e4 / double(n));
+      prev_violation = violation;
+      inner_tol = std::max(params.tol * params.lambda, inner_tol * 0.3);
+    }
+    st.iterations = used;
+    sol.U = U.slice(1, 0, P).contiguous();
+    sol.W = U.slice(1, P, 2 * P).contiguous();
+    auto parts = convex_objective(sol, X, y);
+    st.objective = parts.objective;
+    st.data_loss = parts.data_loss;
+    st.penalty = parts.penalty;
+    st.violation = parts.violation;
+    st.kkt = r.kkt;
+  }
+  st.seconds = seconds_since(t0);
+  {
+    auto nu = group_norms(sol.U);
+    st.active = (nu > 0).sum().item<std::int64_t>();
+    if (sol.W.defined()) st.active += (group_norms(sol.W) > 0).sum().item<std::int64_t>();
+  }
+  if (stats_out) *stats_out = st;
+  return sol;
+}
+
+torch::Tensor predict_train(const two_layer_solution& s, const torch::Tensor& X) {
+  torch::NoGradGuard no_grad;
+  const auto n = X.size(0), d = X.size(1);
+  auto D = s.patterns.masks.to(X.device(), X.scalar_type());
+  auto U = s.U.to(X.device(), X.scalar_type());
+  const auto P = U.size(1), c = U.size(2);
+  auto p = (X.mm(U.reshape({d, -1})).view({n, P, c}) * D.unsqueeze(2)).sum(1);
+  if (s.W.defined()) {
+    auto W = s.W.to(X.device(), X.scalar_type());
+    p = p - (X.mm(W.reshape({d, -1})).view({n, P, c}) * D.unsqueeze(2)).sum(1);
+  }
+  return p;
+}
+
+torch::Tensor predict(const two_layer_solution& s, const torch::Tensor& X2, bool strict_gates) {
+  torch::NoGradGuard no_grad;
+  const auto n = X2.size(0), d = X2.size(1);
+  auto U = s.U.to(X2.device(), X2.scalar_type());
+  const auto P = U.size(1), c = U.size(2);
+  if (s.model == model_kind::relu) {
+    auto W = s.W.to(X2.device(), X2.scalar_type());
+    return (torch::relu(X2.mm(U.reshape({d, -1}))).view({n, P, c}).sum(1) -
+            torch::relu(X2.mm(W.reshape({d, -1}))).view({n, P, c}).sum(1));
+  }
+  if (!s.patterns.gates.defined())
+    throw input_error("convex: this solution has no gates to predict new data");
+  auto Zg = X2.mm(s.patterns.gates.to(X2.device(), X2.scalar_type()));
+  auto D = (strict_gates ? (Zg > 0) : (Zg >= 0)).to(X2.scalar_type());
+  return (X2.mm(U.reshape({d, -1})).view({n, P, c}) * D.unsqueeze(2)).sum(1);
+}
+
+objective_parts convex_objective(const two_layer_solution& s, const torch::Tensor& X,
+                                 const torch::Tensor& y_in) {
+  torch::NoGradGuard no_grad;
+  auto y = y_in.to(X.device(), X.scalar_type());
+  if (y.dim() == 1) y = y.unsqueeze(1);
+  objective_parts o;
+  o.data_loss = loss_value(s.loss, predict_train(s, X), y, nullptr);
+  o.penalty = s.lambda * group_norms(s.U).to(torch::kFloat64).sum().item<double>();
+  if (s.W.defined()) {
+    o.penalty += s.lambda * group_norms(s.W).to(torch::kFloat64).sum().item<double>();
+    auto D = s.patterns.masks.to(X.device(), X.scalar_type());
+    auto S = 2 * D - 1;
+    const auto d = X.size(1);
+    auto cv = torch::relu(-S * X.mm(s.U.reshape({d, -1}).to(X.scalar_type()))).max();
+    auto cw = torch::relu(-S * X.mm(s.W.reshape({d, -1}).to(X.scalar_type()))).max();
+    o.violation = std::max(cv.item<double>(), cw.item<double>());
+  }
+  o.objective = o.data_loss + o.penalty;
+  return o;
+}
+
+}  // namespace occam::convex
