@@ -438,45 +438,6 @@ mlp concatenate(const mlp& a, const mlp& b, double t) {
 // ------------------------------------------------------------------------------------------------------------
 // Data and training.
 
-torch::Device parse_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw input_error("--device " + name +
-                        ": CUDA is not available (no GPU, or libtorch built without CUDA)");
-    try {
-      return torch::Device(name);
-    } catch (const std::exception&) {
-      throw input_error("--device: cannot parse '" + name + "' (use cpu, cuda or cuda:N)");
-    }
-  }
-  throw input_error("--device: unknown device '" + name + "' (use cpu, cuda or cuda:N)");
-}
-
-torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device, torch::Dtype dtype) {
-  auto t = torch::from_blob(const_cast<float*>(d.x.data()), {int64_t(d.n), int64_t(d.d_in)}, torch::kFloat32);
-  return t.to(device, dtype, false, true);
-}
-
-torch::Tensor targets_tensor(const data::dataset& d, torch::Device device, torch::Dtype dtype) {
-  auto t =
-      torch::from_blob(const_cast<float*>(d.y.data()), {int64_t(d.n), int64_t(d.d_out)}, torch::kFloat32);
-  if (d.kind == data::task_kind::multiclass)
-    return t.reshape({int64_t(d.n)}).to(device, torch::kInt64, false, true);
-  return t.to(device, dtype, false, true);
-}
-
-torch::Tensor data_loss(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y) {
-  switch (kind) {
-    case data::task_kind::regression:
-      return torch::mse_loss(out, y);
-    case data::task_kind::binary:
-      return torch::binary_cross_entropy_with_logits(out, y);
-    default:
-      return torch::cross_entropy_loss(out, y);
-  }
-}
-
 namespace {
 /// Per-element divisor of the mean-field step (D8): the masses each weight is multiplied with in the forward.
 torch::Tensor step_divisor(const mlp& net, std::size_t l, bool is_bias) {

@@ -23,6 +23,7 @@
 #include <torch/torch.h>
 
 #include "occam/data/dataset.hpp"
+#include "occam/nn/train.hpp"
 
 namespace occam::nfr {
 
@@ -122,15 +123,11 @@ mlp concatenate(const mlp& a, const mlp& b, double t);
 // ----------------------------------------------------------------------------------------------------------
 // Data, losses, training.
 
-/// Parses "cpu" / "cuda" / "cuda:N"; throws input_error when CUDA is asked for but not available.
-torch::Device parse_device(const std::string& name);
-torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device,
-                            torch::Dtype dtype = torch::kFloat32);
-/// Multiclass: n class indices (int64); otherwise n × d_out values.
-torch::Tensor targets_tensor(const data::dataset& d, torch::Device device,
-                             torch::Dtype dtype = torch::kFloat32);
-/// MSE (regression), mean logistic loss (binary), cross-entropy (multiclass).
-torch::Tensor data_loss(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y);
+// Devices, data tensors and losses are the trainer's (occam/nn/train.hpp), shared by every torch module.
+using nn::data_loss;
+using nn::inputs_tensor;
+using nn::parse_device;
+using nn::targets_tensor;
 
 enum class optimizer_kind { adam, sgd, langevin };
 optimizer_kind parse_optimizer(const std::string& name);

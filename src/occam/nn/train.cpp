@@ -31,17 +31,18 @@ torch::Device parse_device(const std::string& name) {
   throw input_error("--device: unknown device '" + name + "' (use cpu, cuda or cuda:N)");
 }
 
-torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device) {
+torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device, torch::Dtype dtype) {
   auto t = torch::from_blob(const_cast<float*>(d.x.data()), {std::int64_t(d.n), std::int64_t(d.d_in)},
                             torch::kFloat32);
-  return t.to(device, /*non_blocking=*/false, /*copy=*/true);
+  return t.to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
 }
 
-torch::Tensor targets_tensor(const data::dataset& d, torch::Device device) {
+torch::Tensor targets_tensor(const data::dataset& d, torch::Device device, torch::Dtype dtype) {
   auto t = torch::from_blob(const_cast<float*>(d.y.data()), {std::int64_t(d.n), std::int64_t(d.d_out)},
                             torch::kFloat32);
-  if (d.kind == data::task_kind::multiclass) return t.select(1, 0).to(device, torch::kInt64);
-  return t.to(device, /*non_blocking=*/false, /*copy=*/true);
+  if (d.kind == data::task_kind::multiclass)
+    return t.select(1, 0).to(device, torch::kInt64, /*non_blocking=*/false, /*copy=*/true);
+  return t.to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
 }
 
 torch::Tensor data_loss(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y) {

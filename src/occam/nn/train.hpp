@@ -87,9 +87,11 @@ eval_result evaluate(const resnet& m, const data::dataset& d, std::int64_t batch
 /// checkpoint_every epochs (atomically), model.occam (the selected model) and summary.json.
 train_stats train(resnet& m, const data::dataset& train, const data::dataset& valid, const train_params& params);
 
-/// Data to tensors (copies), on a device.
-torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device = torch::kCPU);
-torch::Tensor targets_tensor(const data::dataset& d, torch::Device device = torch::kCPU);
+/// Data to tensors (copies), on a device. Targets: n class indices (int64) for multiclass, else n × d_out.
+torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device = torch::kCPU,
+                            torch::Dtype dtype = torch::kFloat32);
+torch::Tensor targets_tensor(const data::dataset& d, torch::Device device = torch::kCPU,
+                             torch::Dtype dtype = torch::kFloat32);
 /// The data loss for a task kind: MSE (regression), mean logistic loss (binary), cross-entropy (multiclass).
 torch::Tensor data_loss(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y);
 /// Parses "cpu" / "cuda" / "cuda:N"; throws input_error when CUDA is asked for but not available.
