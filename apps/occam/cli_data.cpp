@@ -1,5 +1,7 @@
 #include "cli_data.hpp"
 
+#include <algorithm>
+
 #include "occam/util/error.hpp"
 
 namespace occam::cli {
@@ -52,6 +54,10 @@ data::split load_split(const data_options& d, const split_options& s) {
     sp.valid = data::load_dataset(d.valid, p);
     if (sp.valid.d_in != all.d_in || sp.valid.d_out != all.d_out || sp.valid.kind != all.kind)
       throw input_error(d.valid, 0, "validation set does not match the training data (columns or kind)");
+    if (all.kind == data::task_kind::multiclass) {
+      // A validation file may lack the highest class (or the training file may): both get the larger count.
+      all.n_classes = sp.valid.n_classes = std::max(all.n_classes, sp.valid.n_classes);
+    }
     sp.train = std::move(all);
     return sp;
   }
