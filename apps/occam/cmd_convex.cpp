@@ -52,7 +52,7 @@ void run(const convex_options& o) {
   if (o.model != "gated2" && o.model != "relu2") throw input_error("--model must be gated2 or relu2");
   if (!(o.lambda > 0)) throw input_error("--lambda must be positive");
   auto device = nn::parse_device(o.device);
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  nn::set_threads(o.threads);
   data::load_params lp;
   lp.targets_path = o.targets;
   auto ds = data::load_dataset(o.data, lp);

@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/nfr/nfr.hpp"
+#include "occam/nn/train.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
@@ -127,7 +128,7 @@ struct train_options {
 
 void run_train(const train_options& o) {
   if (o.out.empty()) throw input_error("--out FILE is required");
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  nn::set_threads(o.threads);
   const auto device = nfr::parse_device(o.device);
   const auto pk = nfr::parse_penalty(o.penalty);
   const auto t = to_tensors(o.data.load(), device);

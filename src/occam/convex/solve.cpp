@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "occam/convex/convex.hpp"
+#include "occam/nn/train.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::convex {
@@ -331,7 +332,7 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
                                    const pattern_set& patterns, const solve_params& params,
                                    solve_stats* stats_out, const two_layer_solution* warm) {
   const auto t0 = clock_type::now();
-  if (params.threads > 0) torch::set_num_threads(params.threads);
+  nn::set_threads(params.threads);
   if (X.dim() != 2) throw input_error("convex: X must be n×d");
   if (!patterns.masks.defined() || patterns.masks.size(0) != X.size(0))
     throw input_error("convex: the patterns do not match the data (n = " + std::to_string(X.size(0)) + ")");

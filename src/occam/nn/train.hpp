@@ -7,9 +7,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "occam/data/dataset.hpp"
 #include "occam/nn/resnet.hpp"
+
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
 
 namespace occam::nn {
 
@@ -74,6 +80,25 @@ struct train_stats {
   bool stopped_early = false;
 };
 
+/// The trainer's optimisers: a step, zeroed gradients, and state that goes into checkpoints (plain tensors, so
+/// checkpoints do not depend on libtorch's optimiser internals).
+class optimizer {
+ public:
+  virtual ~optimizer() = default;
+  virtual void step() = 0;
+  virtual void save(torch::serialize::OutputArchive& ar) const = 0;
+  virtual void load(torch::serialize::InputArchive& ar) = 0;
+  void zero_grad();
+
+ protected:
+  explicit optimizer(std::vector<torch::Tensor> params) : params_(std::move(params)) {}
+  std::vector<torch::Tensor> params_;
+};
+
+/// Adam (torch.optim.Adam's update, β = (0.9, 0.999), ε = 1e-8, no weight decay) fused into one pass per
+/// parameter on contiguous float32 CPU tensors; or SGD with momentum (libtorch's).
+std::unique_ptr<optimizer> make_optimizer(std::vector<torch::Tensor> params, const train_params& p);
+
 /// Loss and accuracy of a model on a data set (accuracy −1 for regression; binary: all outputs thresholded at 0).
 struct eval_result {
   double loss = 0;
@@ -94,6 +119,8 @@ torch::Tensor targets_tensor(const data::dataset& d, torch::Device device = torc
                              torch::Dtype dtype = torch::kFloat32);
 /// The data loss for a task kind: MSE (regression), mean logistic loss (binary), cross-entropy (multiclass).
 torch::Tensor data_loss(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y);
+/// CPU threads for everything numeric: libtorch's intra-op pool and OpenBLAS's own pool (≤ 0: leave as is).
+void set_threads(int threads);
 /// Parses "cpu" / "cuda" / "cuda:N"; throws input_error when CUDA is asked for but not available.
 torch::Device parse_device(const std::string& name);
 
