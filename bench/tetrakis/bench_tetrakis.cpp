@@ -1,4 +1,4 @@
-// Benchmark (bench/RESULTS.tetrakis.md):
+// Benchmark (bench/RESULTS.md):
 //  1. simplex location + interpolation throughput (points/s) for d = 2, 8, 32: occam's tetrakis::locate
 //     (allocation-free, insertion sort on indices, weights as differences) against a naive peer computing the
 //     same weights with std::sort of (t, i) pairs in freshly allocated vectors, both followed by the same

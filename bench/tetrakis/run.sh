@@ -1,5 +1,5 @@
 #!/bin/sh
-# Reproduces bench/RESULTS.tetrakis.md and docs/experiments/construction.md (build with -DOCCAM_BUILD_BENCH=ON).
+# Reproduces bench/RESULTS.md and docs/experiments/construction.md (build with -DOCCAM_BUILD_BENCH=ON).
 set -e
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
