@@ -33,7 +33,7 @@ void run(const complexity_options& o) {
     auto d = o.data.load();
     if (std::int64_t(d.d_in) != m.shape.d_in)
       throw input_error(d.name, 0, fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
-    x = complexity::input_tensor(d);
+    x = nn::inputs_tensor(d);
     data_name = d.name;
   }
   if (box.dims() == 0) throw input_error(o.model, 0, "the model file has no input box");
@@ -41,7 +41,7 @@ void run(const complexity_options& o) {
   auto terms = complexity::certified_r_terms(m, box);
   const double r = terms.total.item<double>();
   const auto P = m.shape.parameter_count();
-  const auto nnz = complexity::nonzero_parameters(m);
+  const auto nnz = m.nonzero_count();
   // R̃ and its per-layer pieces Σ|θ_i|‖∂_i f‖ over W_ℓ, V_ℓ and U.
   double rt = -1, rt_u = 0;
   std::vector<double> rt_w(L, 0.0), rt_v(L, 0.0);

@@ -40,7 +40,7 @@ void run(const prune_options& o) {
   auto d = o.data.load();
   if (std::int64_t(d.d_in) != m.shape.d_in)
     throw input_error(d.name, 0, fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
-  auto x = complexity::input_tensor(d);
+  auto x = nn::inputs_tensor(d);
   complexity::prune_stats st;
   auto pruned = complexity::prune(m, x, ps, &st);
   nn::save_model(pruned, o.out);

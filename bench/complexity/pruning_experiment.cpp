@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
   tp.progress = false;
   nn::train(base, sp.train, sp.valid, tp);
   auto ev = nn::evaluate(base, sp.valid);
-  const auto x = complexity::input_tensor(sp.train);
-  const auto xv = complexity::input_tensor(sp.valid);
+  const auto x = nn::inputs_tensor(sp.train);
+  const auto xv = nn::inputs_tensor(sp.valid);
   const double rms_f = std::sqrt(complexity::evaluate_outputs(base, x).to(torch::kDouble).pow(2).sum(1).mean().item<double>());
   const double eps = 0.1 * rms_f;
   std::printf("%s: base %s, P = %lld, val loss %.5g, val acc %.4f, R~ %.5g, R %.5g, rms f %.4g, eps %.4g\n",
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   std::ofstream csv(out / "paths.csv");
   csv << "penalty,lambda,val_loss,val_error,rtilde,r,nonzero,eps,N_poisson,nnz_poisson,N_magnitude\n";
   for (const auto& s : specs) {
-    auto m = complexity::clone_model(base);
+    auto m = base.to(base.device(), base.dtype());
     complexity::path_params pp;
     pp.penalty = s.penalty;
     pp.proximal = s.proximal;

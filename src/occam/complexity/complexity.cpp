@@ -343,28 +343,6 @@ double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::
   return std::sqrt((fa - fb).pow(2).sum(1).mean().item<double>());
 }
 
-std::int64_t nonzero_parameters(const nn::resnet& m) {
-  std::int64_t count = 0;
-  for (const auto& t : params_of(m)) count += t.ne(0).sum().item<std::int64_t>();
-  return count;
-}
-
-torch::Tensor input_tensor(const data::dataset& d) {
-  if (d.x.size() != d.n * d.d_in) throw input_error(d.name, 0, "inputs do not have n × d_in values");
-  auto t = torch::empty({static_cast<std::int64_t>(d.n), static_cast<std::int64_t>(d.d_in)}, torch::kFloat32);
-  std::copy(d.x.begin(), d.x.end(), t.data_ptr<float>());
-  return t;
-}
-
-nn::resnet clone_model(const nn::resnet& m) {
-  torch::NoGradGuard no_grad;
-  nn::resnet c = m;
-  for (auto& t : c.W) t = t.detach().clone();
-  for (auto& t : c.V) t = t.detach().clone();
-  c.U = c.U.detach().clone();
-  return c;
-}
-
 // --- THEORY §2: pruning ------------------------------------------------------------------------------------
 
 water_filling water_fill(const std::vector<double>& a, double budget) {
@@ -423,7 +401,7 @@ std::vector<double> flatten_double(const std::vector<torch::Tensor>& ts) {
 
 /// A copy of m whose parameters are `values` (parameters() order).
 nn::resnet unflatten_into(const nn::resnet& m, const std::vector<double>& values) {
-  nn::resnet out = clone_model(m);
+  nn::resnet out = m.to(m.device(), m.dtype());
   std::size_t offset = 0;
   auto fill = [&](torch::Tensor& t) {
     auto cpu = torch::from_blob(const_cast<double*>(values.data() + offset), t.sizes(), torch::kDouble);
@@ -510,7 +488,7 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
   prune_stats st;
   auto ctx = poisson_weights(m, x, ps.rtilde);
   st.parameters = static_cast<std::int64_t>(ctx.a.size());
-  st.nonzero_before = nonzero_parameters(m);
+  st.nonzero_before = m.nonzero_count();
   st.rtilde = ctx.rtilde;
   auto at = [&](double budget, prune_stats& s) {
     auto wf = water_fill(ctx.a, budget);
@@ -520,7 +498,7 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
     s.kept_exactly = wf.kept_exactly;
     s.predicted_error = budget > 0 ? ctx.rtilde / std::sqrt(budget) : INFINITY;
     s.predicted_error_waterfill = wf.predicted_error;
-    s.nonzero_after = nonzero_parameters(pruned);
+    s.nonzero_after = pruned.nonzero_count();
     s.measured_error = function_distance(pruned, m, x);
     return pruned;
   };
@@ -574,7 +552,7 @@ nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const pr
     s.budget = static_cast<double>(keep);
     s.expected_nonzero = static_cast<double>(std::min(keep, st.nonzero_before));
     s.predicted_error = keep > 0 ? st.rtilde / std::sqrt(static_cast<double>(keep)) : INFINITY;
-    s.nonzero_after = nonzero_parameters(pruned);
+    s.nonzero_after = pruned.nonzero_count();
     s.measured_error = function_distance(pruned, m, x);
     return pruned;
   };

@@ -98,12 +98,6 @@ parameter_weights certified_r_weights(const nn::resnet& m, const data::box& inpu
 torch::Tensor evaluate_outputs(const nn::resnet& m, const torch::Tensor& x, std::int64_t chunk = 8192);
 /// ‖f_a − f_b‖_{L2(π)} = sqrt(mean_x Σ_o (f_a(x) − f_b(x))²) over the rows of x.
 double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::Tensor& x);
-/// Non-zero parameters.
-std::int64_t nonzero_parameters(const nn::resnet& m);
-/// The rows of a data set as an n×d_in float32 tensor on the CPU (a copy).
-torch::Tensor input_tensor(const data::dataset& d);
-/// A deep copy of the parameters (same dtype and device, detached, no grad).
-nn::resnet clone_model(const nn::resnet& m);
 
 // ---------------------------------------------------------------------------------------------------------
 // THEORY §2: Poisson pruning with water-filling, magnitude pruning

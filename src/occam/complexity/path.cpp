@@ -53,7 +53,7 @@ std::vector<path_point> lambda_path(nn::resnet& m, const data::dataset& train, c
                                     const nn::train_params& tp, const path_params& pp) {
   if (pp.lambdas.empty()) throw input_error("lambda path: no λ values given");
   const data::dataset& measure_set = valid.n > 0 ? valid : train;
-  const auto x_measure = input_tensor(measure_set);
+  const auto x_measure = nn::inputs_tensor(measure_set);
   std::vector<path_point> points;
   for (std::size_t i = 0; i < pp.lambdas.size(); ++i) {
     const double lambda = pp.lambdas[i];
@@ -76,7 +76,7 @@ std::vector<path_point> lambda_path(nn::resnet& m, const data::dataset& train, c
     pt.val_error = ev.accuracy >= 0 ? 1.0 - ev.accuracy : std::sqrt(ev.mse);
     pt.rtilde = rtilde(m, x_measure);
     pt.r = certified_r(m, m.input_box);
-    pt.nonzero = nonzero_parameters(m);
+    pt.nonzero = m.nonzero_count();
     points.push_back(pt);
     mark_pareto(points);
     if (!pp.out_dir.empty()) {
