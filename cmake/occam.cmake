@@ -16,14 +16,18 @@ function(occam_module name)
   endif()
 endfunction()
 
-# occam_test(NAME SOURCES ... DEPS ... [TORCH])  — one GoogleTest executable registered with ctest.
+# occam_test(NAME SOURCES ... DEPS ... [INCLUDES dirs...] [LABELS ...] [TORCH])  — one GoogleTest executable
+# registered with ctest. TORCH tests are skipped in torch-free (sanitizer) builds.
 function(occam_test name)
-  cmake_parse_arguments(T "TORCH" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "TORCH" "" "SOURCES;DEPS;LABELS;INCLUDES" ${ARGN})
   if(T_TORCH AND NOT OCCAM_WITH_TORCH)
     return()
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  if(T_INCLUDES)
+    target_include_directories(${name} PRIVATE ${T_INCLUDES})
+  endif()
   target_compile_definitions(${name} PRIVATE OCCAM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              OCCAM_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
