@@ -480,28 +480,11 @@ nn::resnet magnitude_at(const nn::resnet& m, const std::vector<double>& theta, c
   return unflatten_into(m, out);
 }
 
-}  // namespace
-
-nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
-  check_model(m);
-  check_inputs(m, x);
-  prune_stats st;
-  auto ctx = poisson_weights(m, x, ps.rtilde);
-  st.parameters = static_cast<std::int64_t>(ctx.a.size());
-  st.nonzero_before = m.nonzero_count();
-  st.rtilde = ctx.rtilde;
-  auto at = [&](double budget, prune_stats& s) {
-    auto wf = water_fill(ctx.a, budget);
-    auto pruned = poisson_sample(m, wf, ps.seed);
-    s.budget = budget;
-    s.expected_nonzero = wf.expected_nonzero;
-    s.kept_exactly = wf.kept_exactly;
-    s.predicted_error = budget > 0 ? ctx.rtilde / std::sqrt(budget) : INFINITY;
-    s.predicted_error_waterfill = wf.predicted_error;
-    s.nonzero_after = pruned.nonzero_count();
-    s.measured_error = function_distance(pruned, m, x);
-    return pruned;
-  };
+// Budget or target-error mode, shared by both pruners. `at(N, stats)` prunes to a budget of N parameters and
+// fills `stats`; with a target error, the smallest integer N in (0, P] whose pruned network meets it is found by
+// bisection (when even N = P misses it, the N = P network is returned with its error).
+template <class PruneAt>
+nn::resnet prune_to_budget_or_target(const prune_params& ps, prune_stats& st, PruneAt&& at) {
   nn::resnet result;
   if (ps.target_error > 0) {
     std::int64_t lo = 0, hi = st.parameters;
@@ -528,6 +511,32 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
     if (!(ps.budget > 0)) throw input_error("prune: give a budget N > 0 or a target error > 0");
     result = at(ps.budget, st);
   }
+  return result;
+}
+
+}  // namespace
+
+nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+  check_model(m);
+  check_inputs(m, x);
+  prune_stats st;
+  auto ctx = poisson_weights(m, x, ps.rtilde);
+  st.parameters = static_cast<std::int64_t>(ctx.a.size());
+  st.nonzero_before = m.nonzero_count();
+  st.rtilde = ctx.rtilde;
+  auto at = [&](double budget, prune_stats& s) {
+    auto wf = water_fill(ctx.a, budget);
+    auto pruned = poisson_sample(m, wf, ps.seed);
+    s.budget = budget;
+    s.expected_nonzero = wf.expected_nonzero;
+    s.kept_exactly = wf.kept_exactly;
+    s.predicted_error = budget > 0 ? ctx.rtilde / std::sqrt(budget) : INFINITY;
+    s.predicted_error_waterfill = wf.predicted_error;
+    s.nonzero_after = pruned.nonzero_count();
+    s.measured_error = function_distance(pruned, m, x);
+    return pruned;
+  };
+  nn::resnet result = prune_to_budget_or_target(ps, st, at);
   if (stats) *stats = st;
   return result;
 }
@@ -547,7 +556,8 @@ nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const pr
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t i, std::size_t j) { return std::abs(theta[i]) > std::abs(theta[j]); });
-  auto at = [&](std::int64_t keep, prune_stats& s) {
+  auto at = [&](double budget, prune_stats& s) {
+    const auto keep = static_cast<std::int64_t>(std::llround(budget));
     auto pruned = magnitude_at(m, theta, order, keep);
     s.budget = static_cast<double>(keep);
     s.expected_nonzero = static_cast<double>(std::min(keep, st.nonzero_before));
@@ -556,32 +566,7 @@ nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const pr
     s.measured_error = function_distance(pruned, m, x);
     return pruned;
   };
-  nn::resnet result;
-  if (ps.target_error > 0) {
-    std::int64_t lo = 0, hi = st.parameters;
-    result = at(hi, st);
-    ++st.bisection_steps;
-    if (st.measured_error <= ps.target_error) {
-      while (hi - lo > 1) {
-        const auto mid = lo + (hi - lo) / 2;
-        prune_stats s = st;
-        auto candidate = at(mid, s);
-        ++st.bisection_steps;
-        if (s.measured_error <= ps.target_error) {
-          hi = mid;
-          const auto steps = st.bisection_steps;
-          st = s;
-          st.bisection_steps = steps;
-          result = std::move(candidate);
-        } else {
-          lo = mid;
-        }
-      }
-    }
-  } else {
-    if (!(ps.budget > 0)) throw input_error("prune: give a budget N > 0 or a target error > 0");
-    result = at(static_cast<std::int64_t>(std::llround(ps.budget)), st);
-  }
+  nn::resnet result = prune_to_budget_or_target(ps, st, at);
   if (stats) *stats = st;
   return result;
 }
