@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "circuit_test_util.hpp"  // tests/circuit: the reference evaluator
 #include "occam/circuit/aig.hpp"
 
 namespace occam::test_support {
@@ -40,19 +41,7 @@ inline circuit::aig random_circuit(unsigned inputs, unsigned ands, unsigned outp
 
 /// Reference evaluation, one pattern at a time.
 inline std::vector<bool> eval_circuit(const circuit::aig& g, const std::vector<bool>& in) {
-  using namespace occam::circuit;
-  std::vector<bool> v(g.num_nodes(), false);
-  for (std::size_t i = 0; i < g.num_pis(); ++i) v[g.pi_node(i)] = in[i];
-  for (node_id n = 1; n < g.num_nodes(); ++n)
-    if (g.is_and(n)) {
-      bool a = v[lit_node(g.fanin0(n))] != lit_complemented(g.fanin0(n));
-      bool b = v[lit_node(g.fanin1(n))] != lit_complemented(g.fanin1(n));
-      v[n] = a && b;
-    }
-  std::vector<bool> out;
-  for (std::size_t o = 0; o < g.num_pos(); ++o)
-    out.push_back(v[lit_node(g.po(o))] != lit_complemented(g.po(o)));
-  return out;
+  return circuit::testing::eval_reference(g, in);
 }
 
 }  // namespace occam::test_support

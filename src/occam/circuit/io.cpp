@@ -235,6 +235,24 @@ header read_header(cursor& c) {
   return h;
 }
 
+// The output section, one literal a line; identical in the ASCII and binary formats.
+std::vector<std::uint32_t> read_output_literals(cursor& c, const header& h, std::uint64_t max_lit,
+                                                std::vector<std::size_t>& out_line) {
+  std::vector<std::uint32_t> out_lit(h.O);
+  out_line.assign(h.O, 0);
+  for (std::uint64_t i = 0; i < h.O; ++i) {
+    if (c.at_end())
+      c.fail("file ends after " + std::to_string(i) + " of " + std::to_string(h.O) + " outputs");
+    out_line[i] = c.line();
+    std::uint64_t lit = c.number("an output literal");
+    if (lit > max_lit)
+      c.fail("output literal " + std::to_string(lit) + " exceeds 2M+1 = " + std::to_string(max_lit));
+    out_lit[i] = std::uint32_t(lit);
+    c.end_line();
+  }
+  return out_lit;
+}
+
 aig parse_ascii(cursor& c, const header& h, const std::string& name) {
   // Each input, output and AND takes a line of at least 2 bytes: check before reserving anything.
   if (h.I + h.O + h.A > c.remaining())
@@ -262,18 +280,8 @@ aig parse_ascii(cursor& c, const header& h, const std::string& name) {
     pi_lits[i] = g.create_pi();
     c.end_line();
   }
-  std::vector<std::uint32_t> out_lit(h.O);
-  std::vector<std::size_t> out_line(h.O);
-  for (std::uint64_t i = 0; i < h.O; ++i) {
-    if (c.at_end())
-      c.fail("file ends after " + std::to_string(i) + " of " + std::to_string(h.O) + " outputs");
-    out_line[i] = c.line();
-    std::uint64_t lit = c.number("an output literal");
-    if (lit > max_lit)
-      c.fail("output literal " + std::to_string(lit) + " exceeds 2M+1 = " + std::to_string(max_lit));
-    out_lit[i] = std::uint32_t(lit);
-    c.end_line();
-  }
+  std::vector<std::size_t> out_line;
+  const std::vector<std::uint32_t> out_lit = read_output_literals(c, h, max_lit, out_line);
   std::vector<std::uint32_t> and_rhs0(h.A), and_rhs1(h.A);
   std::vector<std::size_t> and_line(h.A);
   for (std::uint64_t i = 0; i < h.A; ++i) {
@@ -365,18 +373,8 @@ aig parse_binary(cursor& c, const header& h, const aiger_read_params& params) {
   const std::uint64_t max_lit = 2 * h.M + 1;
   aig g;
   for (std::uint64_t i = 0; i < h.I; ++i) g.create_pi();
-  std::vector<std::uint32_t> out_lit(h.O);
-  std::vector<std::size_t> out_line(h.O);
-  for (std::uint64_t i = 0; i < h.O; ++i) {
-    if (c.at_end())
-      c.fail("file ends after " + std::to_string(i) + " of " + std::to_string(h.O) + " outputs");
-    out_line[i] = c.line();
-    std::uint64_t lit = c.number("an output literal");
-    if (lit > max_lit)
-      c.fail("output literal " + std::to_string(lit) + " exceeds 2M+1 = " + std::to_string(max_lit));
-    out_lit[i] = std::uint32_t(lit);
-    c.end_line();
-  }
+  std::vector<std::size_t> out_line;
+  const std::vector<std::uint32_t> out_lit = read_output_literals(c, h, max_lit, out_line);
   // File variable v -> literal in g (inputs are 1..I, ANDs I+1..M).
   std::vector<literal> var_lit(h.M + 1);
   var_lit[0] = lit_false;
