@@ -1,5 +1,5 @@
-// `occam circuit stats|sim|eval|opt|convert`: inspect, simulate, score, optimise (through ABC) and convert
-// AIGs. Torch-free. See docs/circuit.md.
+// `occam circuit stats|sim|eval|opt|convert|synth`: inspect, simulate, score, optimise (through ABC),
+// convert AIGs, and synthesise one from a truth table. Torch-free. See docs/circuit.md.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include "occam/circuit/aig.hpp"
 #include "occam/circuit/io.hpp"
 #include "occam/circuit/simulate.hpp"
+#include "occam/circuit/synth.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/data/pla.hpp"
 #include "occam/util/error.hpp"
@@ -209,6 +210,60 @@ void run_convert(const convert_options& o) {
   write_circuit(g, o.out);
 }
 
+// ---- synth ----
+struct synth_options {
+  std::string table, out, verilog, script = "medium";
+  unsigned deepsyn_seconds = 10;
+  double timeout = 600;
+  bool json = false;
+};
+void run_synth(const synth_options& o) {
+  // Any Boolean data set: a .truth file gives every minterm; elsewhere unseen rows are don't-cares and
+  // repeated rows vote (truth_tables_from_samples).
+  data::dataset d = data::load_dataset(o.table);
+  if (!d.boolean_inputs || d.kind != data::task_kind::binary)
+    throw input_error(o.table, 0, "synth needs Boolean inputs and binary targets (a .truth or .pla table)");
+  if (d.d_in > 20)
+    throw input_error(o.table, 0, fmt::format("synth handles at most 20 inputs, the table has {}", d.d_in));
+  std::vector<std::uint64_t> rows(d.n);
+  std::vector<std::vector<bool>> labels(d.n, std::vector<bool>(d.d_out));
+  for (std::size_t r = 0; r < d.n; ++r) {
+    for (std::size_t i = 0; i < d.d_in; ++i)
+      if (d.row(r)[i] > 0.5f) rows[r] |= std::uint64_t(1) << i;
+    for (std::size_t k = 0; k < d.d_out; ++k) labels[r][k] = d.target(r)[k] > 0.5f;
+  }
+  auto tables = truth_tables_from_samples(unsigned(d.d_in), d.d_out, rows, labels);
+  std::size_t cares = 0;
+  for (const auto& t : tables) cares += t.care_count();
+  synth_params p;
+  p.abc_script = o.script == "none" ? std::string() : o.script;
+  p.deepsyn_seconds = o.deepsyn_seconds;
+  p.abc.timeout_s = o.timeout;
+  synth_stats st;
+  aig g = synthesize_truth_tables(tables, p, &st);
+  write_circuit(g, o.out);
+  if (!o.verilog.empty()) write_circuit(g, o.verilog);
+  if (o.json) {
+    nlohmann::json j = {{"file", o.table},    {"out", o.out},           {"inputs", d.d_in},
+                        {"outputs", d.d_out}, {"care_minterms", cares}, {"ands", st.ands},
+                        {"depth", st.depth},  {"winner", st.winner},    {"seconds", st.seconds},
+                        {"script", o.script}};
+    auto& c = j["candidates"] = nlohmann::json::object();
+    for (const auto& [name, ands] : st.candidates) c[name] = ands;
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("inputs        %zu\n", d.d_in);
+  std::printf("outputs       %zu\n", d.d_out);
+  std::printf("care minterms %zu / %zu\n", cares, d.d_out * (std::size_t(1) << d.d_in));
+  std::printf("and           %zu\n", st.ands);
+  std::printf("depth         %u\n", st.depth);
+  std::printf("winner        %s\n", st.winner.c_str());
+  for (const auto& [name, ands] : st.candidates) std::printf("  %-12s %zu\n", name.c_str(), ands);
+  std::printf("seconds       %.2f\n", st.seconds);
+  std::printf("wrote         %s\n", o.out.c_str());
+}
+
 void setup(CLI::App& app) {
   auto* c = app.add_subcommand("circuit",
                                "AIG circuits: statistics, simulation, accuracy on data, ABC optimisation, "
@@ -264,6 +319,26 @@ void setup(CLI::App& app) {
   cv->add_option("IN", co->in, "Input circuit")->required();
   cv->add_option("OUT", co->out, "Output file")->required();
   cv->callback([co] { run_convert(*co); });
+
+  auto yo = std::make_shared<synth_options>();
+  auto* sy = c->add_subcommand(
+      "synth",
+      "Synthesise an AIG from a truth table (.truth; or a .pla / Boolean data set whose unseen rows are "
+      "don't-cares), <= 20 inputs: ISOP and Shannon candidates, each through ABC, the smallest wins");
+  sy->add_option("TABLE", yo->table, "Truth table (.truth, .pla, or any Boolean data set)")->required();
+  sy->add_option("--out", yo->out, "Output circuit (.aag .aig .blif .v .pla)")->required();
+  sy->add_option("--script", yo->script,
+                 "ABC script after each candidate: none, fast (&st; &dc2), medium (resyn2), strong "
+                 "(resyn2; dc2; &deepsyn), or ABC commands")
+      ->capture_default_str();
+  sy->add_option("--deepsyn-seconds", yo->deepsyn_seconds, "Seconds for &deepsyn in the strong script")
+      ->capture_default_str();
+  sy->add_option("--timeout", yo->timeout, "Stop each ABC run after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sy->add_option("--verilog", yo->verilog, "Also write the circuit as Verilog");
+  sy->add_flag("--json", yo->json, "Print JSON");
+  sy->callback([yo] { run_synth(*yo); });
 }
 
 command reg{"50-circuit", setup};

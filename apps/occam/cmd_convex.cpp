@@ -23,13 +23,209 @@ namespace {
 
 struct convex_options {
   std::string model = "gated2", data, targets, gates, solver = "fista", device = "cpu", out, loss = "squared";
-  std::string lambda_path;
+  std::string lambda_path, eval;
   double lambda = 1e-3, tol = 1e-4;
-  std::int64_t patterns = 100, max_iter = 20000;
+  std::int64_t patterns = 100, max_iter = 20000, width = 2;
   std::uint64_t seed = 0;
   int threads = 0;
-  bool scale_columns = false, bias = false, non_strict = false, float64 = false;
+  bool scale_columns = false, bias = false, non_strict = false, float64 = false, enumerate = false;
 };
+
+std::vector<double> parse_lambdas(const std::string& s);
+
+/// The data as the convex programs see it (float64, CPU): X (bias column appended with --bias, columns scaled
+/// with --scale-columns), Y (binary → ±1, multiclass → one-hot).
+struct convex_data {
+  data::dataset ds;
+  torch::Tensor X, Y, norms;
+  occam::convex::loss_kind loss = occam::convex::loss_kind::squared;
+};
+
+convex_data load_convex_data(const convex_options& o) {
+  using namespace occam::convex;
+  convex_data cd;
+  data::load_params lp;
+  lp.targets_path = o.targets;
+  cd.ds = data::load_dataset(o.data, lp);
+  auto& ds = cd.ds;
+  if (ds.n == 0) throw input_error(o.data, 0, "no rows");
+  auto X =
+      torch::from_blob(ds.x.data(), {(long)ds.n, (long)ds.d_in}, torch::kFloat32).clone().to(torch::kFloat64);
+  auto Y = torch::from_blob(ds.y.data(), {(long)ds.n, (long)ds.d_out}, torch::kFloat32)
+               .clone()
+               .to(torch::kFloat64);
+  // Targets: regression as given; binary 0/1 → ±1 (squared or logistic loss on ±1); multiclass → one-hot.
+  cd.loss = o.loss == "logistic" ? loss_kind::logistic : loss_kind::squared;
+  if (o.loss != "squared" && o.loss != "logistic") throw input_error("--loss must be squared or logistic");
+  if (ds.kind == data::task_kind::binary) Y = 2 * Y - 1;
+  if (ds.kind == data::task_kind::multiclass)
+    Y = torch::one_hot(Y.select(1, 0).to(torch::kLong), (long)ds.n_classes).to(torch::kFloat64);
+  if (cd.loss == loss_kind::logistic && (ds.kind != data::task_kind::binary || Y.size(1) != 1))
+    throw input_error(o.data, 0, "--loss logistic needs one binary (0/1) target column");
+  if (o.scale_columns) {  // the reference problem's scaling: each column divided by its Euclidean norm
+    cd.norms = X.norm(2, 0);
+    cd.norms = torch::where(cd.norms > 0, cd.norms, torch::ones_like(cd.norms));
+    X = X / cd.norms;
+  }
+  if (o.bias) X = torch::cat({X, torch::ones({X.size(0), 1}, X.options())}, 1);
+  cd.X = X;
+  cd.Y = Y;
+  return cd;
+}
+
+/// Accuracy (binary: sign; multiclass: argmax) and mean squared error of predictions, as JSON.
+nlohmann::json prediction_metrics(const data::dataset& ds, const torch::Tensor& pred,
+                                  const torch::Tensor& Y) {
+  nlohmann::json m;
+  m["mse"] = (pred - Y).square().mean().item<double>();
+  if (ds.kind == data::task_kind::binary)
+    m["accuracy"] = ((pred > 0) == (Y > 0)).to(torch::kFloat64).mean().item<double>();
+  if (ds.kind == data::task_kind::multiclass)
+    m["accuracy"] = (pred.argmax(1) == Y.argmax(1)).to(torch::kFloat64).mean().item<double>();
+  return m;
+}
+
+/// `occam convex --eval model.path3 --data ...`: evaluates a saved path3/gated3 network (raw inputs).
+void run_eval(const convex_options& o) {
+  using namespace occam::convex;
+  auto net = load_path3_network(o.eval);
+  convex_options raw = o;
+  raw.scale_columns = false;
+  raw.bias = false;
+  auto cd = load_convex_data(raw);
+  if (cd.X.size(1) != net.W1.size(1))
+    throw input_error(o.eval, 2,
+                      "the network reads " + std::to_string(net.W1.size(1)) + " inputs, the data has " +
+                          std::to_string(cd.X.size(1)) + " columns");
+  if (cd.Y.size(1) != net.w3.size(1))
+    throw input_error(o.eval, 2,
+                      "the network has " + std::to_string(net.w3.size(1)) + " outputs, the data's targets " +
+                          std::to_string(cd.Y.size(1)));
+  auto device = nn::parse_device(o.device);
+  auto pred = net.forward(cd.X.to(device)).to(torch::kCPU);
+  auto m = prediction_metrics(cd.ds, pred, cd.Y);
+  m["model"] = o.eval;
+  m["data"] = o.data;
+  m["n"] = cd.ds.n;
+  m["subnetworks"] = net.size();
+  m["path_penalty"] = net.path_penalty();
+  std::string text = m.dump(2) + "\n";
+  if (!o.out.empty()) {
+    std::filesystem::create_directories(o.out);
+    write_file_atomic(std::filesystem::path(o.out) / "eval.json", text);
+  }
+  std::fputs(text.c_str(), stdout);
+}
+
+/// `--model path3|gated3`: the three-layer path-regularised program (THEORY §10).
+void run_path3(const convex_options& o) {
+  using namespace occam::convex;
+  auto device = nn::parse_device(o.device);
+  auto cd = load_convex_data(o);
+  auto& X = cd.X;
+  auto& Y = cd.Y;
+  const bool constrained = o.model == "path3";
+  if (!o.gates.empty()) throw input_error("--gates is for the two-layer models; path3 samples tuples");
+  path3_patterns pats;
+  nlohmann::json pattern_info;
+  if (o.enumerate) {
+    pats = enumerate_path3_patterns(X, o.width);
+    pattern_info = {{"source", "enumerated"}, {"count", pats.size()}, {"width", o.width}};
+  } else {
+    sample_stats ss;
+    pats = sample_path3_patterns(X, {o.patterns, o.width, o.seed}, &ss);
+    pattern_info = {{"source", "gaussian"},
+                    {"sampled", ss.sampled},
+                    {"distinct", ss.distinct},
+                    {"seed", o.seed},
+                    {"width", o.width}};
+  }
+  // As for two layers: the gated FISTA in float32, the augmented Lagrangian in float64.
+  const auto dtype = (constrained || o.float64) ? torch::kFloat64 : torch::kFloat32;
+  auto Xf = X.to(device, dtype);
+  auto Yf = Y.to(device, dtype);
+  pats.signs = pats.signs.to(device, dtype);
+  pats.D1 = pats.D1.to(device, dtype);
+  pats.D2 = pats.D2.to(device, dtype);
+  if (pats.gates.defined()) pats.gates = pats.gates.to(device, dtype);
+
+  std::filesystem::path out = o.out;
+  std::filesystem::create_directories(out);
+  const auto log_path = out / "convergence.jsonl";
+  write_file_atomic(log_path, "");
+  std::vector<double> lambdas =
+      o.lambda_path.empty() ? std::vector<double>{o.lambda} : parse_lambdas(o.lambda_path);
+  nlohmann::json path = nlohmann::json::array();
+  std::unique_ptr<path3_solution> prev;
+  solve_stats st;
+  path3_solution sol;
+  for (double lam : lambdas) {
+    solve_params sp;
+    sp.lambda = lam;
+    sp.model = constrained ? model_kind::relu : model_kind::gated_relu;
+    sp.loss = cd.loss;
+    sp.tol = o.tol;
+    sp.max_iterations = o.max_iter;
+    sp.threads = o.threads;
+    sp.on_log = [&](const log_record& r) {
+      nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
+                          {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
+                          {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
+      if (r.gap >= 0) j["gap"] = r.gap;
+      append_line(log_path, j.dump());
+    };
+    sol = solve_path3(Xf, Yf, pats, sp, &st, prev.get());
+    prev = std::make_unique<path3_solution>(sol);
+    auto net = recover_path3(sol);
+    nlohmann::json m = {{"lambda", lam},
+                        {"objective", st.objective},
+                        {"data_loss", st.data_loss},
+                        {"penalty", st.penalty},
+                        {"kkt", st.kkt},
+                        {"iterations", st.iterations},
+                        {"outer_iterations", st.outer_iterations},
+                        {"seconds", st.seconds},
+                        {"active_groups", st.active},
+                        {"subnetworks", net.size()},
+                        {"converged", st.converged},
+                        {"network_objective", net.objective(X, Y, lam, cd.loss)}};
+    if (st.gap >= 0) m["gap"] = st.gap;
+    if (constrained) m["violation"] = st.violation;
+    auto pm = prediction_metrics(cd.ds, net.forward(X), Y);
+    if (pm.contains("accuracy")) m["network_train_accuracy"] = pm["accuracy"];
+    path.push_back(m);
+    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld groups %lld %.2fs\n", lam,
+                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds);
+  }
+  auto net = recover_path3(sol);
+  // Back to raw inputs: undo the column scaling, and move the --bias column's weights into b1.
+  if (o.scale_columns) {
+    auto s = o.bias ? torch::cat({cd.norms, torch::ones({1}, cd.norms.options())}) : cd.norms;
+    net.W1 = net.W1 / s.view({1, -1, 1});
+  }
+  if (o.bias) {
+    const auto d = net.W1.size(1) - 1;
+    net.b1 = net.W1.select(1, d).contiguous();
+    net.W1 = net.W1.narrow(1, 0, d).contiguous();
+  }
+  save_path3_network(net, (out / "model.path3").string());
+  nlohmann::json metrics = path.back();
+  metrics["model"] = o.model;
+  metrics["loss"] = to_string(cd.loss);
+  metrics["data"] = o.data;
+  metrics["n"] = cd.ds.n;
+  metrics["d"] = X.size(1);
+  metrics["tuples"] = pattern_info;
+  metrics["device"] = o.device;
+  metrics["threads"] = torch::get_num_threads();
+  if (lambdas.size() > 1) metrics["lambda_path"] = path;
+  if (!constrained)
+    metrics["note"] =
+        "model.path3 holds the ReLU sub-networks recovered from gated groups; they equal the gated model "
+        "only "
+        "where each tuple's patterns are the sub-network's own ReLU patterns";
+  write_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
+}
 
 std::vector<double> parse_lambdas(const std::string& s) {
   std::vector<double> out;
@@ -49,34 +245,15 @@ std::vector<double> parse_lambdas(const std::string& s) {
 
 void run(const convex_options& o) {
   using namespace occam::convex;
-  if (o.model != "gated2" && o.model != "relu2") throw input_error("--model must be gated2 or relu2");
   if (!(o.lambda > 0)) throw input_error("--lambda must be positive");
   auto device = nn::parse_device(o.device);
   nn::set_threads(o.threads);
-  data::load_params lp;
-  lp.targets_path = o.targets;
-  auto ds = data::load_dataset(o.data, lp);
-  if (ds.n == 0) throw input_error(o.data, 0, "no rows");
-  auto X =
-      torch::from_blob(ds.x.data(), {(long)ds.n, (long)ds.d_in}, torch::kFloat32).clone().to(torch::kFloat64);
-  auto Y = torch::from_blob(ds.y.data(), {(long)ds.n, (long)ds.d_out}, torch::kFloat32)
-               .clone()
-               .to(torch::kFloat64);
-  // Targets: regression as given; binary 0/1 → ±1 (squared or logistic loss on ±1); multiclass → one-hot.
-  loss_kind loss = o.loss == "logistic" ? loss_kind::logistic : loss_kind::squared;
-  if (o.loss != "squared" && o.loss != "logistic") throw input_error("--loss must be squared or logistic");
-  if (ds.kind == data::task_kind::binary) Y = 2 * Y - 1;
-  if (ds.kind == data::task_kind::multiclass)
-    Y = torch::one_hot(Y.select(1, 0).to(torch::kLong), (long)ds.n_classes).to(torch::kFloat64);
-  if (loss == loss_kind::logistic && (ds.kind != data::task_kind::binary || Y.size(1) != 1))
-    throw input_error(o.data, 0, "--loss logistic needs one binary (0/1) target column");
-  torch::Tensor norms;
-  if (o.scale_columns) {  // the reference problem's scaling: each column divided by its Euclidean norm
-    norms = X.norm(2, 0);
-    norms = torch::where(norms > 0, norms, torch::ones_like(norms));
-    X = X / norms;
-  }
-  if (o.bias) X = torch::cat({X, torch::ones({X.size(0), 1}, X.options())}, 1);
+  auto cd = load_convex_data(o);
+  auto& ds = cd.ds;
+  auto& X = cd.X;
+  auto& Y = cd.Y;
+  auto& norms = cd.norms;
+  const loss_kind loss = cd.loss;
 
   pattern_set pats;
   nlohmann::json pattern_info;
@@ -90,6 +267,9 @@ void run(const convex_options& o) {
                             std::to_string(X.size(1)) + " columns");
     pats = patterns_from_gates(X, G, !o.non_strict);
     pattern_info = {{"source", o.gates}, {"count", pats.size()}, {"strict", !o.non_strict}};
+  } else if (o.enumerate) {
+    pats = enumerate_patterns(X);
+    pattern_info = {{"source", "enumerated"}, {"count", pats.size()}};
   } else {
     sample_stats ss;
     pats = sample_patterns(X, {o.patterns, o.seed, true}, &ss);
@@ -205,10 +385,20 @@ void run(const convex_options& o) {
 void setup(CLI::App& app) {
   auto opts = std::make_shared<convex_options>();
   auto* cmd = app.add_subcommand(
-      "convex", "Train a two-layer ReLU network to global optimality via its convex program (THEORY §10)");
+      "convex",
+      "Train a two-layer ReLU network or K parallel three-layer path-regularised sub-networks to global "
+      "optimality via their convex programs (THEORY §10)");
   cmd->add_option("--model", opts->model,
-                  "gated2 (gated ReLU, unconstrained) or relu2 (ReLU, cone constraints)")
+                  "gated2 (gated ReLU, unconstrained), relu2 (ReLU, cone constraints), path3 (three-layer "
+                  "path-regularised, cone constraints) or gated3 (its gated relaxation)")
+      ->check(CLI::IsMember({"gated2", "relu2", "path3", "gated3"}))
       ->capture_default_str();
+  cmd->add_option("--width", opts->width, "path3/gated3: first-layer width m of each sub-network")
+      ->capture_default_str();
+  cmd->add_flag("--enumerate", opts->enumerate,
+                "enumerate every pattern (tuple) instead of sampling (tiny n, d only)");
+  cmd->add_option("--eval", opts->eval,
+                  "evaluate a saved path3/gated3 network (model.path3) on --data instead of training");
   cmd->add_option("--data", opts->data,
                   "data file or spec (CSV, NPY, IDX, fashion-mnist:train, built-in task)")
       ->required();
@@ -216,7 +406,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--lambda", opts->lambda, "λ (objective 1/(2n)‖·‖² + λ Σ‖u_i‖)")->capture_default_str();
   cmd->add_option("--lambda-path", opts->lambda_path,
                   "comma-separated λ values solved in order with warm starts");
-  cmd->add_option("--patterns", opts->patterns, "Gaussian gate directions to sample (distinct patterns kept)")
+  cmd->add_option("--patterns", opts->patterns,
+                  "Gaussian gate directions (path3/gated3: tuples) to sample (distinct ones kept)")
       ->capture_default_str();
   cmd->add_option("--gates", opts->gates, "gates G (d×P .npy); patterns 1[X G > 0]");
   cmd->add_flag("--non-strict-gates", opts->non_strict, "patterns 1[X G ≥ 0] for --gates");
@@ -234,9 +425,20 @@ void setup(CLI::App& app) {
   cmd->add_flag("--bias", opts->bias, "append a constant input column (a bias)");
   cmd->add_option("--threads", opts->threads, "CPU threads (0: libtorch default)")->capture_default_str();
   cmd->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
-  cmd->add_option("--out", opts->out, "output directory: model.occam, metrics.json, convergence.jsonl")
-      ->required();
+  cmd->add_option(
+      "--out", opts->out,
+      "output directory: model.occam (two layers) or model.path3, metrics.json, convergence.jsonl");
   cmd->callback([opts] {
+    if (!opts->eval.empty()) return run_eval(*opts);
+    if (opts->out.empty()) throw input_error("--out is required for training");
+    if (opts->model == "path3" || opts->model == "gated3") {
+      if (opts->solver == "al" && opts->model == "gated3")
+        throw input_error("--solver al is for relu2/path3");
+      if (opts->width <= 0) throw input_error("--width must be positive");
+      if (!(opts->lambda > 0)) throw input_error("--lambda must be positive");
+      nn::set_threads(opts->threads);
+      return run_path3(*opts);
+    }
     if (opts->model == "relu2" && opts->solver == "fista") opts->solver = "al";
     if (opts->model == "gated2" && opts->solver == "al")
       throw input_error("--solver al is for --model relu2");

@@ -2,7 +2,7 @@
 // scaled, given gates. Runs the gated-ReLU (n = 10,000, P = 500) and/or ReLU (n = 2,000, P = 100) programs
 // until the objective is within `rel` of the best known, and prints time, iterations and the ratio to scnn's
 // time.
-//   bench_convex [gated|relu|both] [threads] [gates_dir] [rel]
+//   bench_convex [gated|relu|both] [threads] [gates_dir] [rel] [cpu|cuda]
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -45,7 +45,8 @@ torch::Tensor load_gates(const std::string& path) {
   return torch::tensor(a.data, torch::kFloat64).view({(long)a.shape[0], (long)a.shape[1]});
 }
 
-void run(const std::string& which, int threads, const std::string& dir, double rel) {
+void run(const std::string& which, int threads, const std::string& dir, double rel,
+         const torch::Device& device) {
   const bool gated = which == "gated";
   const std::size_t n = gated ? 10000 : 2000;
   const int P = gated ? 500 : 100;
@@ -56,9 +57,9 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   auto pats = convex::patterns_from_gates(ref.X, G, true);
   // Gated ReLU in float32 (GEMM speed); the augmented Lagrangian's growing penalty needs float64.
   const auto dtype = gated ? torch::kFloat32 : torch::kFloat64;
-  auto X = ref.X.to(dtype);
-  pats.masks = pats.masks.to(dtype);
-  pats.gates = pats.gates.to(dtype);
+  auto X = ref.X.to(device, dtype);
+  pats.masks = pats.masks.to(device, dtype);
+  pats.gates = pats.gates.to(device, dtype);
   convex::solve_params sp;
   sp.lambda = 1e-3;
   sp.model = gated ? convex::model_kind::gated_relu : convex::model_kind::relu;
@@ -66,28 +67,45 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   sp.tol = gated ? 1e-9 : 1e-4;
   sp.target_objective = gated ? best * (1 + rel) : std::numeric_limits<double>::quiet_NaN();
   sp.max_iterations = std::getenv("BENCH_MAXIT") ? std::atoi(std::getenv("BENCH_MAXIT")) : 20000;
-  if (std::getenv("BENCH_LOG"))
-    sp.on_log = [](const convex::log_record& r) {
+  if (std::getenv("BENCH_MARGIN")) sp.working_set_margin = std::atof(std::getenv("BENCH_MARGIN"));
+  if (std::getenv("BENCH_GLOBAL_L")) sp.local_lipschitz = false;
+  // Milestones (first check at or below scnn's final objectives) and the optional log.
+  const bool log = std::getenv("BENCH_LOG") != nullptr;
+  double t_scnn = -1, t_scnn7 = -1;
+  long long it_scnn = -1, it_scnn7 = -1;
+  sp.on_log = [&](const convex::log_record& r) {
+    if (gated && t_scnn < 0 && r.objective <= 0.10909) t_scnn = r.seconds, it_scnn = r.iteration;
+    if (gated && t_scnn7 < 0 && r.objective <= 0.10899) t_scnn7 = r.seconds, it_scnn7 = r.iteration;
+    if (log)
       std::fprintf(
           stderr, "it %lld outer %lld t %.2f F %.7f gap %.2e kkt %.2e viol %.2e L %.3g active %lld ws %lld\n",
           (long long)r.iteration, (long long)r.outer, r.seconds, r.objective, r.gap, r.kkt, r.violation,
           1 / r.step, (long long)r.active, (long long)r.working_set);
-    };
+  };
   convex::solve_stats st;
-  auto sol = convex::solve_two_layer(X, ref.y.to(dtype), pats, sp, &st);
-  auto o = convex::convex_objective(sol, ref.X, ref.y);  // float64 re-evaluation
-  auto pred = convex::predict(sol, ref.Xtest.to(dtype), true);
+  auto sol = convex::solve_two_layer(X, ref.y.to(device, dtype), pats, sp, &st);
+  auto o = convex::convex_objective(sol, ref.X.to(device), ref.y.to(device));  // float64 re-evaluation
+  auto pred = convex::predict(sol, ref.Xtest.to(device, dtype), true).cpu();
   double acc =
       (pred.sign().view(-1).to(torch::kFloat64) == ref.ytest).to(torch::kFloat64).mean().item<double>();
   double scnn = threads == 1 ? scnn_1 : scnn_2;
   std::printf(
-      "%s n=%zu P=%d threads=%d: objective %.7f (float64 %.7f, rel %.2e) iterations %lld backtracks %lld "
-      "restarts %lld products %lld seconds %.2f active %lld violation %.2e test-acc %.4f scnn %.0fs ratio "
-      "%.2fx %s\n",
-      which.c_str(), n, P, threads, st.objective, o.objective, (o.objective - best) / best,
-      (long long)st.iterations, (long long)st.backtracks, (long long)st.restarts, (long long)st.products,
-      st.seconds, (long long)st.active, o.violation, acc, scnn, scnn / st.seconds,
-      st.reached_target ? "reached" : "NOT-REACHED");
+      "%s n=%zu P=%d threads=%d device=%s: objective %.7f (float64 %.7f, rel %.2e) iterations %lld outer "
+      "%lld "
+      "backtracks %lld restarts %lld products %lld full-width-products %.1f L-estimates %lld seconds %.2f "
+      "active %lld violation %.2e test-acc %.4f scnn %.0fs ratio %.2fx %s\n",
+      which.c_str(), n, P, threads, device.str().c_str(), st.objective, o.objective,
+      (o.objective - best) / best, (long long)st.iterations, (long long)st.outer_iterations,
+      (long long)st.backtracks, (long long)st.restarts, (long long)st.products, st.columns,
+      (long long)st.lipschitz_estimates, st.seconds, (long long)st.active, o.violation, acc, scnn,
+      scnn / st.seconds,
+      gated ? (st.reached_target ? "reached" : "NOT-REACHED")
+            : (st.converged ? "converged" : "NOT-CONVERGED"));
+  if (gated)
+    std::printf(
+        "  first check <= 0.10909 (scnn 1e-6): it %lld, %.2f s (scnn %.0f s); <= 0.10899 (scnn 1e-7): it "
+        "%lld, %.2f s\n",
+        it_scnn, t_scnn, scnn, it_scnn7, t_scnn7);
   std::fflush(stdout);
 }
 
@@ -98,6 +116,7 @@ int main(int argc, char** argv) {
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   std::string dir = argc > 3 ? argv[3] : OCCAM_REFERENCE_DIR;
   double rel = argc > 4 ? std::atof(argv[4]) : 1e-4;
-  if (which == "gated" || which == "both") run("gated", threads, dir, rel);
-  if (which == "relu" || which == "both") run("relu", threads, dir, rel);
+  torch::Device device(argc > 5 ? argv[5] : "cpu");
+  if (which == "gated" || which == "both") run("gated", threads, dir, rel, device);
+  if (which == "relu" || which == "both") run("relu", threads, dir, rel, device);
 }

@@ -30,7 +30,7 @@ bool abc_available() {
     } catch (const occam::input_error&) {
       found = false;
     }
-    fs::remove_all(d);
+    occam::remove_tree(d);
     return found;
   }();
   return ok;
@@ -42,10 +42,10 @@ bool abc_available() {
 struct scratch {
   fs::path dir;
   explicit scratch(const std::string& name) : dir(fs::temp_directory_path() / ("occam_test_abc_" + name)) {
-    fs::remove_all(dir);
+    occam::remove_tree(dir);
     fs::create_directories(dir);
   }
-  ~scratch() { fs::remove_all(dir); }
+  ~scratch() { occam::remove_tree(dir); }
 };
 
 std::vector<aig> sample_circuits() {

@@ -186,7 +186,7 @@ TEST(Verilog, WritesAssignsAndSanitisesNames) {
 TEST(Pla, TruthTableRoundTripThroughTheSumOfProductsReader) {
   aig g = cleanup(random_aig(7, 120, 3, 21));
   fs::path dir = fs::temp_directory_path() / "occam_test_circuit_pla";
-  fs::remove_all(dir);
+  occam::remove_tree(dir);
   write_circuit(g, dir / "g.pla");
   auto t = occam::data::read_pla(dir / "g.pla");
   EXPECT_EQ(t.inputs.size(), 128u);
@@ -202,5 +202,5 @@ TEST(Pla, TruthTableRoundTripThroughTheSumOfProductsReader) {
   EXPECT_THROW(write_circuit(g, dir / "g.txt"), occam::input_error);
   aig wide = random_aig(17, 10, 1, 1);
   EXPECT_THROW(write_circuit(wide, dir / "w.pla"), occam::input_error);
-  fs::remove_all(dir);
+  occam::remove_tree(dir);
 }

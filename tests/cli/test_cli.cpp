@@ -1,5 +1,5 @@
-// The occam executable end to end: exit code 2 and a file:line message on bad input; a run killed with SIGKILL
-// and restarted with --resume ends with the same model file as an uninterrupted run.
+// The occam executable end to end: exit code 2 and a file:line message on bad input; a run killed with
+// SIGKILL and restarted with --resume ends with the same model file as an uninterrupted run.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,32 +15,16 @@
 #include <thread>
 
 #include "occam/util/atomic_file.hpp"
+#include "occam_cli_test.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 const std::string kOccam = std::string(OCCAM_BINARY_DIR) + "/apps/occam/occam";
-
-struct result {
-  int code;
-  std::string output;  // stdout and stderr together
-};
-
-result run(const std::string& args) {
-  std::string cmd = kOccam + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t got = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), got);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
+using result = occam_test::cli_result;
+constexpr auto run = &occam_test::run_occam;
 fs::path temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("occam_test_cli_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return occam_test::temp_dir("cli", name);
 }
 
 std::size_t count_lines(const fs::path& f) {
@@ -84,8 +68,10 @@ TEST(Cli, BadInputExitsWithCode2AndNamesFileAndLine) {
 
 TEST(Cli, TrainThenEvalAgree) {
   auto dir = temp_dir("traineval");
-  auto r = run("train --task majority:5 --width 8 --hidden 8 --depth 2 --epochs 30 --batch 8 --lr 0.01 "
-               "--valid-fraction 0 --out " + dir.string());
+  auto r =
+      run("train --task majority:5 --width 8 --hidden 8 --depth 2 --epochs 30 --batch 8 --lr 0.01 "
+          "--valid-fraction 0 --out " +
+          dir.string());
   ASSERT_EQ(r.code, 0) << r.output;
   for (auto f : {"model.occam", "metrics.jsonl", "summary.json"}) EXPECT_TRUE(fs::exists(dir / f)) << f;
   EXPECT_EQ(count_lines(dir / "metrics.jsonl"), 30u);
@@ -102,8 +88,9 @@ TEST(Cli, TrainThenEvalAgree) {
 
 TEST(Cli, SigkilledRunResumesToTheSameModel) {
   auto dir = temp_dir("kill");
-  const std::string args = "train --task parity:10 --width 32 --hidden 32 --depth 4 --epochs 60 --batch 32 "
-                           "--threads 1 --seed 5 --no-progress --out ";
+  const std::string args =
+      "train --task parity:10 --width 32 --hidden 32 --depth 4 --epochs 60 --batch 32 "
+      "--threads 1 --seed 5 --no-progress --out ";
   auto full = run(args + (dir / "full").string());
   ASSERT_EQ(full.code, 0) << full.output;
 
@@ -129,4 +116,294 @@ TEST(Cli, SigkilledRunResumesToTheSameModel) {
   auto b = nlohmann::json::parse(occam::read_file(killed / "summary.json"));
   EXPECT_EQ(a["val_loss"], b["val_loss"]);
   EXPECT_EQ(a["best_epoch"], b["best_epoch"]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `occam construct` (THEORY §7) and `occam tetrakis eval` (THEORY §6, §8): the constructed model file, read
+// back by an independent THEORY §1 evaluator, equals the circuit on every ±1 input; tetrakis eval agrees with
+// the library; bad input exits with code 2.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "occam/circuit/io.hpp"
+#include "occam/tetrakis/tetrakis.hpp"
+
+namespace construct_cli_tests {
+
+/// A model file (THEORY §1 ResNet): magic line, JSON header, float32 tensors W1, V1, …, WL, VL, U.
+struct model_file {
+  nlohmann::json header;
+  std::vector<std::vector<float>> tensors;
+};
+
+model_file read_model(const fs::path& path) {
+  const std::string bytes = occam::read_file(path);
+  const std::size_t l1 = bytes.find('\n');
+  const std::size_t l2 = bytes.find('\n', l1 + 1);
+  model_file m;
+  m.header = nlohmann::json::parse(bytes.substr(l1 + 1, l2 - l1 - 1));
+  std::size_t at = l2 + 1;
+  for (const auto& t : m.header.at("tensors")) {
+    std::size_t count = 1;
+    for (const auto& s : t.at("shape")) count *= s.get<std::size_t>();
+    std::vector<float> v(count);
+    EXPECT_LE(at + 4 * count, bytes.size());
+    std::memcpy(v.data(), bytes.data() + at, 4 * count);
+    at += 4 * count;
+    m.tensors.push_back(std::move(v));
+  }
+  EXPECT_EQ(at, bytes.size());
+  return m;
+}
+
+/// α_0 = (x, 0…0, 1); α_ℓ = α_{ℓ−1} + [V_ℓ σ(W_ℓ α_{ℓ−1}); 0]; f = U α_L — in double precision.
+std::vector<double> evaluate_model(const model_file& m, const std::vector<double>& x) {
+  const auto w = m.header.at("width").get<std::size_t>(), k = m.header.at("hidden").get<std::size_t>();
+  const auto depth = m.header.at("depth").get<std::size_t>(), d_out = m.header.at("d_out").get<std::size_t>();
+  std::vector<double> alpha(w + 1, 0.0);
+  for (std::size_t i = 0; i < x.size(); ++i) alpha[i] = x[i];
+  alpha[w] = 1.0;
+  for (std::size_t l = 0; l < depth; ++l) {
+    const auto& W = m.tensors[2 * l];
+    const auto& V = m.tensors[2 * l + 1];
+    std::vector<double> a(k);
+    for (std::size_t j = 0; j < k; ++j) {
+      double z = 0;
+      for (std::size_t i = 0; i <= w; ++i) z += double(W[j * (w + 1) + i]) * alpha[i];
+      a[j] = std::max(0.0, z);
+    }
+    for (std::size_t i = 0; i < w; ++i)
+      for (std::size_t j = 0; j < k; ++j) alpha[i] += double(V[i * k + j]) * a[j];
+  }
+  const auto& U = m.tensors.back();
+  std::vector<double> out(d_out, 0.0);
+  for (std::size_t o = 0; o < d_out; ++o)
+    for (std::size_t i = 0; i <= w; ++i) out[o] += double(U[o * (w + 1) + i]) * alpha[i];
+  return out;
+}
+
+// o0 = a ∧ ¬b, o1 = (a ∧ ¬b) ∨ ¬c  (inputs a, b, c = AIGER literals 2, 4, 6).
+const char* kTwoOutputAag = "aag 5 3 0 2 2\n2\n4\n6\n8\n11\n8 5 2\n10 9 6\n";
+
+}  // namespace construct_cli_tests
+
+TEST(CliConstruct, ModelEqualsTheCircuitOnEveryPlusMinusOneInput) {
+  using namespace construct_cli_tests;
+  auto dir = temp_dir("construct");
+  occam::write_file_atomic(dir / "c.aag", kTwoOutputAag);
+  auto r = run("construct " + (dir / "c.aag").string() + " --out " + (dir / "m.occam").string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["ands"].get<int>(), 2);
+  EXPECT_EQ(j["outputs"].get<int>(), 2);
+  EXPECT_LE(j["rtilde"].get<double>(), j["certified_r"].get<double>() * (1 + 1e-9));  // THEORY §3: R̃ ≤ R
+  const model_file m = read_model(dir / "m.occam");
+  EXPECT_EQ(m.header["d_in"].get<int>(), 3);
+  EXPECT_EQ(m.header["d_out"].get<int>(), 2);
+  std::ostringstream csv;
+  csv << "x0,x1,x2,y\n";
+  for (int v = 0; v < 8; ++v) {
+    const bool a = v & 1, b = v & 2, c = v & 4;
+    const std::vector<double> x = {a ? 1.0 : -1.0, b ? 1.0 : -1.0, c ? 1.0 : -1.0};
+    const auto f = evaluate_model(m, x);
+    ASSERT_EQ(f.size(), 2u);
+    const bool o0 = a && !b, o1 = o0 || !c;
+    EXPECT_NEAR(f[0], o0 ? 1.0 : -1.0, 1e-6) << "input " << v;  // ±1 encoding (THEORY §7)
+    EXPECT_NEAR(f[1], o1 ? 1.0 : -1.0, 1e-6) << "input " << v;
+    // Positive homogeneity: λ·bits ↦ λ·outputs.
+    const auto g = evaluate_model(m, {2.5 * x[0], 2.5 * x[1], 2.5 * x[2]});
+    EXPECT_NEAR(g[0], 2.5 * f[0], 1e-5);
+    EXPECT_NEAR(g[1], 2.5 * f[1], 1e-5);
+    csv << x[0] << ',' << x[1] << ',' << x[2] << ',' << (o0 ? 1 : -1) << '\n';
+  }
+  // The one-output slice through `occam eval`: a model of o0 alone, regression targets ±1 → MSE 0.
+  occam::write_file_atomic(dir / "o0.aag", "aag 4 3 0 1 1\n2\n4\n6\n8\n8 5 2\n");
+  occam::write_file_atomic(dir / "all.csv", csv.str());
+  r = run("construct " + (dir / "o0.aag").string() + " --out " + (dir / "o0.occam").string() +
+          " --no-complexity");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("eval " + (dir / "o0.occam").string() + " --data " + (dir / "all.csv").string() +
+          " --kind regression --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto ev = nlohmann::json::parse(r.output);
+  EXPECT_EQ(ev["n"].get<int>(), 8);
+  EXPECT_LT(ev["mse"].get<double>(), 1e-10);
+}
+
+TEST(CliConstruct, TetrakisEvalMatchesTheLibraryAndItsResNet) {
+  using namespace construct_cli_tests;
+  auto dir = temp_dir("tetrakis_eval");
+  // d = 2, k = 1: 4 inputs (bits of v_0 are inputs 0, 1; of v_1 inputs 2, 3); out = (x0 ∧ x2) ∨ x3.
+  occam::write_file_atomic(dir / "t.aag", "aag 6 4 0 1 2\n2\n4\n6\n8\n13\n10 6 2\n12 11 9\n");
+  std::vector<double> pts = {0,    0,   1,   1,   0.5,  0.5, 0,    1,   0.25,
+                             0.75, 0.1, 0.3, 0.9, 0.45, 0.6, 0.05, 1.3, -0.2};
+  std::ostringstream csv;
+  csv.precision(17);
+  csv << "x0,x1\n";
+  for (std::size_t p = 0; p < pts.size(); p += 2) csv << pts[p] << ',' << pts[p + 1] << '\n';
+  occam::write_file_atomic(dir / "p.csv", csv.str());
+  auto r = run("tetrakis eval " + (dir / "t.aag").string() + " --level 1 --points " +
+               (dir / "p.csv").string() + " --out " + (dir / "T.csv").string() + " --network");
+  ASSERT_EQ(r.code, 0) << r.output;
+  // The CLI echoes the points it read (CSV coordinates are read as float32) and T_C there; the library's
+  // T_C (sign decoding: one output) on the echoed points must match to double precision.
+  std::istringstream in(occam::read_file(dir / "T.csv"));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "x0,x1,T");
+  std::vector<double> echoed, values;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string f;
+    std::vector<double> row;
+    while (std::getline(fields, f, ',')) row.push_back(std::stod(f));
+    ASSERT_EQ(row.size(), 3u) << line;
+    echoed.push_back(row[0]);
+    echoed.push_back(row[1]);
+    values.push_back(row[2]);
+  }
+  ASSERT_EQ(echoed.size(), pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) EXPECT_NEAR(echoed[i], pts[i], 1e-6);
+  const occam::circuit::aig g = occam::circuit::read_circuit(dir / "t.aag");
+  const auto expected = occam::tetrakis::tetrakis_function(
+      g, occam::tetrakis::grid_map::unit(2, 1), {occam::tetrakis::decoding::kind::sign, 1.0}, echoed);
+  for (std::size_t p = 0; p < values.size(); ++p) {
+    EXPECT_NEAR(values[p], expected[p], 1e-12) << "point " << p;
+    EXPECT_LE(std::fabs(values[p]), 1.0 + 1e-12);  // a convex combination of ±1 vertex values
+  }
+  // At grid vertices T_C is dec(C(v)): (0,0) → bits 0000 → out 0 → −1; (1,1) → v = (2,2) → bits of 2 are
+  // (0,1) per coordinate → x3 = 1 → +1; (0.5,0.5) → v = (1,1) → x0 = x2 = 1 → +1.
+  EXPECT_NEAR(expected[0], -1.0, 1e-12);
+  EXPECT_NEAR(expected[1], 1.0, 1e-12);
+  EXPECT_NEAR(expected[2], 1.0, 1e-12);
+  // --network: the THEORY §8 ResNet agrees with T_C (stderr line "max |ResNet(x) − T_C(x)| = …").
+  const auto at = r.output.find("= ", r.output.find("T_C(x)|"));
+  ASSERT_NE(at, std::string::npos) << r.output;
+  EXPECT_LT(std::stod(r.output.substr(at + 2)), 1e-9) << r.output;
+}
+
+TEST(CliConstruct, BadInputExitsWithCode2) {
+  using namespace construct_cli_tests;
+  auto dir = temp_dir("construct_bad");
+  occam::write_file_atomic(dir / "c.aag", kTwoOutputAag);
+  occam::write_file_atomic(dir / "garbage.aag", "aag 5 3 0 2\nnot a circuit\n");
+  occam::write_file_atomic(dir / "t.aag", "aag 6 4 0 1 2\n2\n4\n6\n8\n13\n10 6 2\n12 11 9\n");
+  occam::write_file_atomic(dir / "p.csv", "x0,x1\n0.1,0.2\n");
+  occam::write_file_atomic(dir / "bad_points.csv", "x0,x1\n0.1,0.2\n0.3\n");
+  const std::string c = (dir / "c.aag").string(), out = " --out " + (dir / "m.occam").string();
+  const std::string t = (dir / "t.aag").string();  // 4 inputs: d = 2, k = 1
+  for (const std::string& args :
+       {"construct " + (dir / "garbage.aag").string() + out,        // malformed AIGER
+        "construct " + (dir / "missing.aag").string() + out,        // no such file
+        "construct " + c + " --level 2" + out,                      // --level without --tetrakis
+        "construct " + c + " --tetrakis --level 1" + out,           // --tetrakis without --dims
+        "construct " + c + " --tetrakis --level 1 --dims 2" + out,  // 3 inputs ≠ d(k+1) = 4
+        "tetrakis eval " + c + " --level 1 --points " + (dir / "p.csv").string(),           // 3 inputs ≠ 4
+        "tetrakis eval " + t + " --level 1 --points " + (dir / "bad_points.csv").string(),  // ragged CSV
+        "tetrakis eval " + t + " --level 1 --points " + (dir / "p.csv").string() + " --lo 0 0 0",
+        "tetrakis eval " + t + " --level 1 --points " + (dir / "p.csv").string() + " --hi 0",
+        "tetrakis eval " + t + " --level 1 --points " + (dir / "p.csv").string() + " --decoding nonsense"}) {
+    auto r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "m.occam"));
+}
+
+// occam fw (THEORY §9, docs/fw.md): the outputs of a small run, τ chosen on validation, bad input → exit 2.
+TEST(CliFw, WritesModelCircuitMetricsReport) {
+  auto dir = temp_dir("fw");
+  auto r = run("fw --task sine:2 --samples 300 --levels 2 --max-gates 2 --tau 1,4 --iters 8 --out " +
+               dir.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (auto f : {"model.json", "circuit.aig", "metrics.jsonl", "report.json"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  EXPECT_TRUE(fs::exists(dir / "atoms"));
+  EXPECT_EQ(count_lines(dir / "metrics.jsonl"), 16u);  // 8 iterations for each τ
+  auto rep = nlohmann::json::parse(occam::read_file(dir / "report.json"));
+  double tau = rep["tau_selected"].get<double>();
+  EXPECT_TRUE(tau == 1 || tau == 4) << tau;
+  EXPECT_EQ(rep["selected_on"], "valid");
+  EXPECT_GT(rep["circuit"]["ands"].get<std::size_t>(), 0u);
+  EXPECT_EQ(rep["circuit"]["inputs"].get<std::size_t>(), 6u);  // d·(K+1) = 2·3
+  EXPECT_GE(rep["errors"]["valid"]["mse"].get<double>(), 0.0);
+  // The objective never increases within a run (exact line search).
+  std::ifstream in(dir / "metrics.jsonl");
+  std::string line;
+  double prev = 1e300, prev_tau = -1;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["tau"].get<double>() != prev_tau) prev = 1e300;
+    prev_tau = j["tau"].get<double>();
+    EXPECT_LE(j["objective"].get<double>(), prev + 1e-12);
+    prev = j["objective"].get<double>();
+  }
+  const std::string out = " --out " + (dir / "bad").string();
+  for (const std::string& args : {"fw --task parity:4 --iters 2" + out,         // Boolean targets
+                                  "fw --task sine:2 --tau -1 --iters 2" + out,  // τ ≤ 0
+                                  "fw --task sine:2 --max-gates 7 --oracle exact" + out,
+                                  "fw --data " + (dir / "missing.csv").string() + out}) {
+    auto b = run(args);
+    EXPECT_EQ(b.code, 2) << args << "\n" << b.output;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `occam circuit synth` (docs/circuit.md "Truth-table synthesis"): the written AIG, simulated exhaustively by
+// `occam circuit sim`, has exactly the .truth file's table; unseen rows of a .pla are free; more than 20
+// inputs exit with code 2.
+TEST(Cli, CircuitSynthWritesAnAigWithTheTable) {
+  auto dir = temp_dir("synth");
+  // Two outputs on 4 inputs, most significant minterm first (the IWLS .truth order): the sum bit of
+  // x0 + x1 + x2 + x3 mod 2, and the majority-ish "at least 3 ones".
+  std::string parity, atleast3;
+  for (int m = 15; m >= 0; --m) {
+    parity += (__builtin_popcount(m) & 1) ? '1' : '0';
+    atleast3 += __builtin_popcount(m) >= 3 ? '1' : '0';
+  }
+  occam::write_file_atomic(dir / "f.truth", parity + "\n" + atleast3 + "\n");
+  auto r = run("circuit synth " + (dir / "f.truth").string() + " --out " + (dir / "f.aig").string() +
+               " --verilog " + (dir / "f.v").string() + " --script none --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["inputs"], 4);
+  EXPECT_EQ(j["outputs"], 2);
+  EXPECT_EQ(j["care_minterms"], 32);
+  EXPECT_TRUE(fs::exists(dir / "f.v"));
+  auto hex = [](const std::string& bits) {  // most significant first, as `circuit sim --exhaustive`
+    std::string h;
+    for (std::size_t i = 0; i < bits.size(); i += 4)
+      h += "0123456789abcdef"[std::stoi(bits.substr(i, 4), nullptr, 2)];
+    return h;
+  };
+  auto s = run("circuit sim " + (dir / "f.aig").string() + " --exhaustive --json");
+  ASSERT_EQ(s.code, 0) << s.output;
+  auto sj = nlohmann::json::parse(s.output);
+  EXPECT_EQ(sj["truth_tables"][0], hex(parity));
+  EXPECT_EQ(sj["truth_tables"][1], hex(atleast3));
+  auto st = nlohmann::json::parse(run("circuit stats " + (dir / "f.aig").string() + " --json").output);
+  EXPECT_EQ(st["ands"], j["ands"]);
+  EXPECT_LE(st["ands"].get<int>(), 9 + 9);  // parity of 4 is 3 XORs = 9 ANDs; the other is smaller
+
+  // A PLA with only some rows: the written circuit agrees on those rows (`circuit eval`: accuracy 1).
+  occam::write_file_atomic(dir / "p.pla", ".i 5\n.o 1\n.type fr\n00000 1\n11111 0\n10101 1\n01010 0\n.e\n");
+  r = run("circuit synth " + (dir / "p.pla").string() + " --out " + (dir / "p.aag").string() +
+          " --script none");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto e = nlohmann::json::parse(
+      run("circuit eval " + (dir / "p.aag").string() + " --data " + (dir / "p.pla").string() + " --json")
+          .output);
+  EXPECT_EQ(e["accuracy"], 1.0);
+  EXPECT_LE(e["ands"].get<int>(), 1);  // one input separates the two classes on the rows given
+
+  // 21 inputs: refused with exit code 2, nothing written.
+  occam::write_file_atomic(dir / "big.pla", ".i 21\n.o 1\n.type fr\n" + std::string(21, '0') + " 1\n" +
+                                                std::string(21, '1') + " 0\n.e\n");
+  r = run("circuit synth " + (dir / "big.pla").string() + " --out " + (dir / "big.aig").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("20 inputs"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "big.aig"));
+  occam::remove_tree(dir);
 }

@@ -15,6 +15,7 @@
 #include "occam/data/dataset.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/data/pla.hpp"
+#include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
 namespace fs = std::filesystem;
@@ -41,10 +42,7 @@ fs::path scratch(const std::string& file) {
   struct scratch_dir {
     fs::path path = fs::temp_directory_path() / ("occam_test_data_" + std::to_string(::getpid()));
     scratch_dir() { fs::create_directories(path); }
-    ~scratch_dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
+    ~scratch_dir() { occam::remove_tree(path); }
   };
   static const scratch_dir dir;
   return dir.path / file;

@@ -8,6 +8,7 @@
 
 #include "occam/data/rng.hpp"
 #include "occam/nfr/nfr.hpp"
+#include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
 namespace nfr = occam::nfr;
@@ -464,7 +465,7 @@ TEST(NfrFiles, SaveLoadRoundTripAndBadFiles) {
   auto broken = net.clone();
   broken.mass[0] = broken.mass[0] * 2;
   EXPECT_THROW(nfr::save_mlp(broken, (dir / "broken.nfr").string()), occam::input_error);
-  std::filesystem::remove_all(dir);
+  occam::remove_tree(dir);
 }
 
 TEST(NfrDevice, CudaMatchesCpu) {

@@ -1,4 +1,5 @@
-// THEORY §1: the ResNet, its model file, and the trainer (determinism, exact resume, early stopping, penalties).
+// THEORY §1: the ResNet, its model file, and the trainer (determinism, exact resume, early stopping,
+// penalties).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -18,7 +19,7 @@ using namespace occam;
 namespace {
 fs::path temp_dir(const std::string& name) {
   auto d = fs::temp_directory_path() / ("occam_test_nn_" + name);
-  fs::remove_all(d);
+  occam::remove_tree(d);
   fs::create_directories(d);
   return d;
 }
@@ -242,8 +243,8 @@ TEST(Optimizer, FusedAdamFollowsTorchAdam) {
   }
   auto pa = a.parameters(), pb = b.parameters();
   for (std::size_t i = 0; i < pa.size(); ++i)
-    EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-4, 1e-6)) << "parameter " << i << " differs by "
-                                                           << (pa[i] - pb[i]).abs().max().item<float>();
+    EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-4, 1e-6))
+        << "parameter " << i << " differs by " << (pa[i] - pb[i]).abs().max().item<float>();
   EXPECT_FALSE(torch::equal(pa[0], small_net(5, 1).W[0]));  // it moved
 }
 

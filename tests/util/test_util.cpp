@@ -17,7 +17,7 @@ TEST(InputError, FormatsFileAndLine) {
 
 TEST(AtomicFile, WritesAndReplacesWithoutLeavingTemporaries) {
   fs::path dir = fs::temp_directory_path() / "occam_test_atomic";
-  fs::remove_all(dir);
+  occam::remove_tree(dir);
   fs::path f = dir / "sub" / "out.txt";
   occam::write_file_atomic(f, "first");
   occam::write_file_atomic(f, "second");
@@ -25,7 +25,7 @@ TEST(AtomicFile, WritesAndReplacesWithoutLeavingTemporaries) {
   int entries = 0;
   for (auto& e : fs::directory_iterator(f.parent_path())) entries += e.is_regular_file();
   EXPECT_EQ(entries, 1);
-  fs::remove_all(dir);
+  occam::remove_tree(dir);
 }
 
 TEST(AtomicFile, MissingFileIsAnInputError) {

@@ -4,9 +4,6 @@
 // internally (it crashes without an alias file) — hence every run sources share/abc/abc.rc.
 #include "occam/circuit/abc.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,8 +19,7 @@
 #include "occam/circuit/io.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
-
-extern char** environ;
+#include "occam/util/process.hpp"
 
 namespace occam::circuit {
 namespace fs = std::filesystem;
@@ -41,10 +37,7 @@ class temp_dir {
       throw input_error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
     path_ = buf.data();
   }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
+  ~temp_dir() { remove_tree(path_); }
   const fs::path& path() const { return path_; }
 
  private:
@@ -159,51 +152,10 @@ std::string run_abc(const std::string& commands, const fs::path& work_dir, const
                     double* seconds) {
   const std::string exe = abc_executable(params);
   const fs::path log_path = work_dir / "abc.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addchdir_np(&actions, work_dir.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own process group: a timeout kills it all
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<std::string> args = {exe, "-c", commands};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  auto start = std::chrono::steady_clock::now();
-  int rc = posix_spawnp(&pid, exe.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc == ENOENT)
-    throw input_error(
-        "ABC executable '" + exe +
-        "' not found on PATH: install berkeley-abc (apt-get install berkeley-abc) or set OCCAM_ABC");
-  if (rc != 0) throw input_error("cannot run ABC ('" + exe + "'): " + std::strerror(rc));
-  int status = 0;
-  auto delay = std::chrono::milliseconds(1);
-  for (;;) {
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR)
-      throw input_error(std::string("waiting for ABC failed: ") + std::strerror(errno));
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (params.timeout_s > 0 && elapsed > params.timeout_s) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      throw input_error("ABC did not finish within " + std::to_string(params.timeout_s) +
-                        " s and was stopped");
-    }
-    std::this_thread::sleep_for(delay);
-    if (delay < std::chrono::milliseconds(50)) delay *= 2;
-  }
-  if (seconds) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto pr = run_process({exe, "-c", commands}, work_dir, log_path, params.timeout_s, "ABC",
+                        "install berkeley-abc (apt-get install berkeley-abc) or set OCCAM_ABC");
+  const int status = pr.status;
+  if (seconds) *seconds = pr.seconds;
   std::string log;
   {
     std::ifstream in(log_path, std::ios::binary);

@@ -98,6 +98,11 @@ struct solve_params {
   std::int64_t check_every = 10;  ///< full gradient / KKT / gap check and working-set update period
   bool working_set = true;        ///< restrict products to non-zero groups and KKT violators
   double step_growth = 1.0;       ///< 1/L is multiplied by this after each accepted step (1: monotone L)
+  /// Keep zero groups with ‖∇_i‖ > margin·λ in the working set (KKT: zero groups need ‖∇_i‖ ≤ λ).
+  double working_set_margin = 0.98;
+  /// Gated problems: re-estimate L by power iteration on the working set whenever it has shrunk by 20% since
+  /// the last estimate (a sub-operator has a smaller Lipschitz constant, so FISTA may take longer steps).
+  bool local_lipschitz = true;
   // Augmented Lagrangian (ReLU model).
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
   double al_violation_tol = 1e-4;  ///< stop when max violation ≤ this (relative to max |X v|)
@@ -112,13 +117,15 @@ struct solve_stats {
   std::int64_t outer_iterations = 0;
   std::int64_t backtracks = 0;
   std::int64_t restarts = 0;
-  std::int64_t products = 0;  ///< GEMMs with X or Xᵀ (counted in full-width equivalents × 1)
-  double objective = 0;       ///< F (ReLU: of the final iterate, constraints as they are)
-  double data_loss = 0;       ///< loss part of F
-  double penalty = 0;         ///< λ Σ group norms
-  double gap = -1;            ///< duality gap (squared loss gated ReLU), −1 otherwise
-  double kkt = -1;            ///< ‖min-norm subgradient‖
-  double violation = 0;       ///< ReLU: max constraint violation
+  std::int64_t products = 0;  ///< GEMMs with X or Xᵀ (any width)
+  double columns = 0;         ///< Σ over GEMMs of (columns multiplied / full width): full-width equivalents
+  std::int64_t lipschitz_estimates = 0;
+  double objective = 0;  ///< F (ReLU: of the final iterate, constraints as they are)
+  double data_loss = 0;  ///< loss part of F
+  double penalty = 0;    ///< λ Σ group norms
+  double gap = -1;       ///< duality gap (squared loss gated ReLU), −1 otherwise
+  double kkt = -1;       ///< ‖min-norm subgradient‖
+  double violation = 0;  ///< ReLU: max constraint violation
   double seconds = 0;
   std::int64_t active = 0;  ///< non-zero groups
   bool converged = false;
@@ -179,5 +186,95 @@ two_layer_network recover_network(const two_layer_solution& s, double zero_tol =
 /// W_1 reads x (bias column 0), V_1 writes the output weights into the padding coordinates d..d+c−1, and U
 /// reads those coordinates. Float32 on CPU.
 nn::resnet to_resnet(const two_layer_network& net, data::task_kind kind = data::task_kind::regression);
+
+// ---------------------------------------------------------------------------------------------------------
+// Three layers: K parallel sub-networks with path regularisation (THEORY §10, Ergen & Pilanci)
+//
+//   f(X) = Σ_k σ( σ(X W_{1k}) w_{2k} ) w_{3k}ᵀ,   W_{1k} ∈ R^{d×m}, w_{2k} ∈ R^m, w_{3k} ∈ R^c,
+//   R    = Σ_k ‖w_{3k}‖₂ · ( Σ_j ‖W_{1k}[:,j]‖² w_{2kj}² )^{1/2}     (the ℓ2 path norm of each sub-network).
+// A pattern tuple t = (s, D_{1,1..m}, D_2) makes a sub-network linear in V = (|w_{2j}| W_1[:,j])_j on the
+// cone C_t = { V : (2D_{1j} − I) X v_j ≥ 0 ∀j, (2D_2 − I) Σ_j s_j D_{1j} X v_j ≥ 0 }. With the objective
+// divided by n (β = nλ, as for two layers):
+//   path3 (THEORY's program, cone-constrained, c = 1):
+//     F = 1/(2n)‖Σ_t D_2^t Σ_j s_j^t D_{1j}^t X (W_t[:,j] − W'_t[:,j]) − y‖² + λ Σ_t (‖W_t‖_F + ‖W'_t‖_F),
+//     W_t, W'_t ∈ C_t;
+//   gated3 (its gated relaxation, no cones, any c): F = 1/(2n)‖Σ_t D_2^t Σ_j s_j^t D_{1j}^t X W_t[:,j,:] −
+//   y‖²
+//     + λ Σ_t ‖W_t‖_F   (W_t ∈ R^{d×m×c}).
+
+struct path3_patterns {
+  std::int64_t m = 0;   ///< first-layer width of each sub-network
+  torch::Tensor signs;  ///< T×m, s_j = ±1 (sign of w_{2j})
+  torch::Tensor D1;     ///< n×T×m, D_{1j} (0/1)
+  torch::Tensor D2;     ///< n×T, D_2 (0/1)
+  torch::Tensor gates;  ///< d×T×m first-layer gate directions of sampled tuples; undefined when enumerated
+  std::int64_t size() const { return D2.defined() ? D2.size(1) : 0; }
+};
+
+struct path3_sample_params {
+  std::int64_t count = 100;  ///< tuples drawn: Gaussian V (d×m) and random signs with s_1 = +1
+  std::int64_t width = 2;    ///< m
+  std::uint64_t seed = 0;
+};
+
+/// Sampled tuples D_{1j} = 1[X g_j ≥ 0], D_2 = 1[Σ_j s_j D_{1j} X g_j ≥ 0]; distinct tuples kept
+/// (stats->sampled, stats->distinct). s_1 = +1 without loss of generality: sub-networks are symmetric under
+/// permuting their hidden units, and a tuple with every s_j = −1 has output 0.
+path3_patterns sample_path3_patterns(const torch::Tensor& X, const path3_sample_params& params = {},
+                                     sample_stats* stats = nullptr);
+
+/// Every pattern tuple a sub-network of width m can realise, up to dominated ones (tiny n, d): multisets of m
+/// (sign, chamber pattern) pairs with at least one + sign; D_2 = 1 on rows where only + terms are active, 0
+/// where only − terms or none are (those choices contain the others' cones with the same outputs), and both
+/// values on mixed rows. Throws input_error above `max_tuples`.
+path3_patterns enumerate_path3_patterns(const torch::Tensor& X, std::int64_t width,
+                                        std::int64_t max_tuples = 200000);
+
+struct path3_solution {
+  bool constrained = false;  ///< path3 (cones) or gated3
+  loss_kind loss = loss_kind::squared;
+  path3_patterns patterns;
+  torch::Tensor W;   ///< d×T×m×c (constrained: W_t, the sub-networks with w_3 > 0; c = 1)
+  torch::Tensor Wn;  ///< constrained only: W'_t (w_3 < 0), d×T×m×1
+  double lambda = 0;
+};
+
+/// Solves path3 (params.model == model_kind::relu: augmented Lagrangian with the FISTA of solve_two_layer as
+/// inner solver) or gated3 (model_kind::gated_relu: FISTA with group soft-thresholding over the T groups).
+path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y, const path3_patterns& patterns,
+                           const solve_params& params, solve_stats* stats = nullptr,
+                           const path3_solution* warm = nullptr);
+
+/// Convex-model outputs on the training data through the stored tuples: n×c.
+torch::Tensor predict_path3_train(const path3_solution& s, const torch::Tensor& X);
+
+/// F of a solution (constraints not enforced) with its data loss, penalty and max cone violation.
+objective_parts path3_objective(const path3_solution& s, const torch::Tensor& X, const torch::Tensor& y);
+
+/// An evaluable network of K parallel three-layer sub-networks (not representable as the THEORY §1 ResNet).
+struct path3_network {
+  torch::Tensor W1;  ///< K×d×m
+  torch::Tensor w2;  ///< K×m
+  torch::Tensor b1;  ///< K×m first-layer biases (part of W_{1k}[:,j] in the path norm); undefined = 0
+  torch::Tensor w3;  ///< K×c
+  std::int64_t size() const { return W1.defined() ? W1.size(0) : 0; }
+  torch::Tensor forward(const torch::Tensor& X) const;  ///< n×c, in X's dtype and device
+  /// Σ_k ‖w_{3k}‖ (Σ_j (‖W_{1k}[:,j]‖² + b_{1kj}²) w_{2kj}²)^{1/2}
+  double path_penalty() const;
+  /// data loss (1/(2n)‖·‖² or logistic) + λ · path_penalty(), in float64.
+  double objective(const torch::Tensor& X, const torch::Tensor& y, double lambda,
+                   loss_kind loss = loss_kind::squared) const;
+};
+
+/// Recovery (THEORY §10): each non-zero group W_t gives a sub-network V = W_t/‖W_t‖_F^{1/2}, w_2 = s^t,
+/// w_3 = ±‖W_t‖_F^{1/2}; for path3 solutions whose cones hold, its objective equals the convex objective.
+/// Vector-output (gated3) groups are split by their SVD into rank-one sub-networks (penalty = nuclear norm
+/// ≥ the Frobenius group norm). Groups with norm ≤ zero_tol·max are dropped.
+path3_network recover_path3(const path3_solution& s, double zero_tol = 0);
+
+/// Text format: lines "occam-path3 1", "K d m c", then W1, b1, w2, w3 (row-major, float64 values, one tensor
+/// per line); load raises input_error on anything else.
+void save_path3_network(const path3_network& net, const std::string& path);
+path3_network load_path3_network(const std::string& path);
 
 }  // namespace occam::convex

@@ -51,30 +51,46 @@ double loss_value(loss_kind loss, const torch::Tensor& p, const torch::Tensor& y
   return torch::nn::functional::softplus(m.to(torch::kFloat64)).sum().item<double>() / n;
 }
 
-/// The smooth part of a (restricted) problem as a function of Z = X U (n × k·c), for k groups.
+/// The smooth part of a (restricted) problem as a function of Z = X U (n × k·m·c), for k groups of m columns
+/// each (m = 1 for two layers; m = the sub-network width for path3, THEORY §10).
 struct smooth_problem {
   loss_kind loss = loss_kind::squared;
   torch::Tensor y;  // n×c
   std::int64_t c = 1;
+  std::int64_t m = 1;  // columns per group
   // Full-problem data (G groups).
-  torch::Tensor D;     // n×G masks
+  torch::Tensor D;     // n×(G·m) prediction masks (path3: s_j D_{1j} D_2)
   torch::Tensor sign;  // G: +1 / −1 (ReLU: V then W); undefined for gated (all +1)
-  torch::Tensor mu;    // n×G AL multipliers (ReLU); undefined for gated
+  torch::Tensor S1;    // n×(G·m) first-layer cone signs 2D_1 − 1; undefined → 2D − 1 (two layers)
+  torch::Tensor mu;    // n×(G·m) AL multipliers (constrained); undefined for gated
+  torch::Tensor E, S2, mu2;  // path3 second-layer cone S2 ⊙ Σ_j (E ⊙ Z)_j ≥ 0: n×(G·m), n×G, n×G
   double rho = 0;
   // Restricted copies for the current working set.
-  torch::Tensor Dw, Sw, signw, muw, DSw;  // DSw = D ⊙ sign
+  torch::Tensor Dw, Sw, signw, muw, DSw, Ew, S2w, mu2w;  // DSw = D ⊙ sign
 
   bool constrained() const { return mu.defined(); }
 
+  torch::Tensor columns(const torch::Tensor& idx) const {
+    if (m == 1) return idx;
+    return (idx.unsqueeze(1) * m + torch::arange(m, idx.options()).unsqueeze(0)).reshape(-1);
+  }
+
   void restrict_to(const torch::Tensor& idx) {
-    Dw = D.index_select(1, idx);
-    if (constrained()) {
+    auto cols = columns(idx);
+    Dw = D.index_select(1, cols);
+    DSw = Dw;
+    if (sign.defined()) {
       signw = sign.index_select(0, idx);
-      DSw = Dw * signw;
-      Sw = 2 * Dw - 1;
-      muw = mu.index_select(1, idx);
-    } else {
-      DSw = Dw;
+      DSw = Dw * (m == 1 ? signw : signw.repeat_interleave(m));
+    }
+    if (constrained()) {
+      Sw = S1.defined() ? S1.index_select(1, cols) : 2 * Dw - 1;
+      muw = mu.index_select(1, cols);
+      if (E.defined()) {
+        Ew = E.index_select(1, cols);
+        S2w = S2.index_select(1, idx);
+        mu2w = mu2.index_select(1, idx);
+      }
     }
   }
 
@@ -85,19 +101,32 @@ struct smooth_problem {
     return (Z.view({n, k, c}) * DSw.unsqueeze(2)).sum(1);
   }
 
+  /// Adjoint of predict: ∂⟨g, predict(Z)⟩/∂Z for g n×c.
+  torch::Tensor adjoint(const torch::Tensor& g) const {
+    const auto n = g.size(0);
+    const auto k = DSw.size(1);
+    return c == 1 ? DSw * g : (DSw.unsqueeze(2) * g.unsqueeze(1)).reshape({n, k * c});
+  }
+
   /// Value of the smooth part (loss + AL penalty) at Z; with dZ, its gradient w.r.t. Z.
   double value(const torch::Tensor& Z, torch::Tensor* dZ, double* loss_only = nullptr) const {
     const auto n = Z.size(0);
-    const auto k = DSw.size(1);
     torch::Tensor g;
     double v = loss_value(loss, predict(Z), y, dZ ? &g : nullptr);
     if (loss_only) *loss_only = v;
-    if (dZ) *dZ = c == 1 ? DSw * g : (DSw.unsqueeze(2) * g.unsqueeze(1)).reshape({n, k * c});
+    if (dZ) *dZ = adjoint(g);
     if (constrained()) {
       // (1/(2ρ)) Σ (μ − ρ C)_+²,  C = (2D − I) ⊙ Z ≥ 0;  ∂/∂C = −(μ − ρC)_+.
       auto h = torch::relu(muw - rho * (Sw * Z));
       v += 0.5 / rho * h.to(torch::kFloat64).square().sum().item<double>();
       if (dZ) *dZ -= Sw * h;
+      if (Ew.defined()) {  // path3: C2 = S2 ⊙ Σ_j E_j ⊙ Z_j ≥ 0 per group
+        const auto k = S2w.size(1);
+        auto q = (Ew * Z).view({n, k, m}).sum(2);
+        auto h2 = torch::relu(mu2w - rho * (S2w * q));
+        v += 0.5 / rho * h2.to(torch::kFloat64).square().sum().item<double>();
+        if (dZ) *dZ -= (Ew.view({n, k, m}) * (S2w * h2).unsqueeze(2)).reshape({n, k * m});
+      }
     }
     return v;
   }
@@ -139,7 +168,30 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
 
   auto forward = [&](const torch::Tensor& U3) {
     ++st.products;
+    st.columns += double(U3.size(1)) / double(G);
     return X.mm(U3.reshape({d, -1}));
+  };
+  std::int64_t estimated_size = G;  // working-set size at the last Lipschitz estimate
+  // Power iteration for ‖A_W‖²/n on the working set (gated problems; the AL penalty adds curvature).
+  auto local_L = [&]() {
+    auto v = torch::randn(Uw.sizes(), Uw.options());
+    double est = 0;
+    for (int k = 0; k < 5; ++k) {
+      v = v / v.norm();
+      v = X.t().mm(sp.adjoint(sp.predict(X.mm(v.reshape({d, -1}))))).view(Uw.sizes()) / double(n);
+      st.products += 2;
+      st.columns += 2.0 * double(Uw.size(1)) / double(G);
+      est = v.norm().item<double>();
+    }
+    ++st.lipschitz_estimates;
+    return (sp.loss == loss_kind::logistic ? 0.25 : 1.0) * est;
+  };
+  auto maybe_local_L = [&]() {
+    if (!params.local_lipschitz || sp.constrained()) return;
+    const auto k = idx.numel();
+    if (double(k) > 0.8 * double(estimated_size)) return;
+    estimated_size = k;
+    L = std::min(L, 1.1 * local_L());
   };
   auto set_working = [&](const torch::Tensor& new_idx) {
     idx = new_idx;
@@ -167,6 +219,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     double loss_only = 0;
     sp.value(Zfull, &dZ, &loss_only);
     ++st.products;
+    st.columns += 1;
     auto grad = X.t().mm(dZ).view({d, G, c});
     auto nu = group_norms(U);
     auto ng = group_norms(grad);
@@ -192,7 +245,8 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     }
     st.active = active.sum().item<std::int64_t>();
     // Working set: non-zero groups and groups whose gradient is close to violating the KKT condition.
-    torch::Tensor keep = params.working_set ? (active | (ng > 0.9 * lambda)) : torch::ones_like(active);
+    torch::Tensor keep =
+        params.working_set ? (active | (ng > params.working_set_margin * lambda)) : torch::ones_like(active);
     auto new_idx = keep.nonzero().view(-1);
     if (new_idx.numel() == 0) new_idx = all.slice(0, 0, 1);
     if (params.on_log) {
@@ -217,6 +271,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     if (done) return true;
     if (!idx.defined()) {
       set_working(new_idx);
+      maybe_local_L();
     } else if (!torch::equal(new_idx, idx)) {
       // Z = X U is separable by groups, so iterate, momentum point and their products move between working
       // sets by scattering and gathering columns; acceleration survives (a reset here would cost FISTA its
@@ -238,6 +293,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       ZV = regroup(ZV, true);
       idx = new_idx;
       sp.restrict_to(idx);
+      maybe_local_L();
     } else {
       sp.restrict_to(idx);
       // Momentum survives when the working set is unchanged.
@@ -262,6 +318,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     torch::Tensor dZ;
     const double fV = sp.value(ZV, &dZ);
     ++st.products;
+    st.columns += double(Vw.size(1)) / double(G);
     auto gV = X.t().mm(dZ).view(Vw.sizes());
     torch::Tensor Un, Zn;
     double fn = 0;
@@ -308,22 +365,22 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   return res;
 }
 
-/// ‖A‖² estimate by power iteration on the smooth problem's loss part (for the first step size).
-double lipschitz_estimate(const torch::Tensor& X, const torch::Tensor& DS, std::int64_t c, loss_kind loss,
+/// ‖A‖² estimate by power iteration on the smooth problem's loss part (for the first step size); U has
+/// shape d×G×width.
+double lipschitz_estimate(const torch::Tensor& X, smooth_problem& sp, std::int64_t G, std::int64_t width,
                           int iters, solve_stats& st) {
-  const auto n = X.size(0), d = X.size(1), G = DS.size(1);
-  auto v = torch::randn({d, G, c}, X.options());
+  const auto n = X.size(0), d = X.size(1);
+  sp.restrict_to(torch::arange(G, torch::TensorOptions().dtype(torch::kLong).device(X.device())));
+  auto v = torch::randn({d, G, width}, X.options());
   double est = 1;
   for (int k = 0; k < iters; ++k) {
     v = v / v.norm();
     auto Z = X.mm(v.reshape({d, -1}));
-    auto p = c == 1 ? (Z * DS).sum(1, true) : (Z.view({n, G, c}) * DS.unsqueeze(2)).sum(1);
-    auto R = c == 1 ? DS * p : (DS.unsqueeze(2) * p.unsqueeze(1)).reshape({n, G * c});
-    v = X.t().mm(R).view({d, G, c}) / double(n);
+    v = X.t().mm(sp.adjoint(sp.predict(Z))).view({d, G, width}) / double(n);
     st.products += 2;
     est = v.norm().item<double>();
   }
-  return (loss == loss_kind::logistic ? 0.25 : 1.0) * est;
+  return (sp.loss == loss_kind::logistic ? 0.25 : 1.0) * est;
 }
 
 }  // namespace
@@ -371,7 +428,7 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     torch::Tensor U = (warm && warm->U.defined() && warm->U.size(1) == P && warm->U.size(2) == c)
                           ? warm->U.to(X.device(), X.scalar_type()).clone()
                           : torch::zeros({d, P, c}, X.options());
-    double L = lipschitz_estimate(Xc, D, c, params.loss, 4, st);
+    double L = lipschitz_estimate(Xc, sp, P, c, 4, st);
     auto r = fista(Xc, sp, U, params.lambda, L, params.max_iterations, params.tol * params.lambda, params.tol,
                    params, st, 0, t0, 0);
     st.iterations = r.iterations;
@@ -394,7 +451,7 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     torch::Tensor U = torch::zeros({d, 2 * P, 1}, opts);
     if (warm && warm->U.defined() && warm->W.defined() && warm->U.size(1) == P)
       U = torch::cat({warm->U, warm->W}, 1).to(X.device(), X.scalar_type()).clone();
-    double L = lipschitz_estimate(Xc, sp.D * sp.sign, 1, params.loss, 4, st);
+    double L = lipschitz_estimate(Xc, sp, 2 * P, 1, 4, st);
     auto S = 2 * sp.D - 1;
     double prev_violation = INFINITY;
     std::int64_t used = 0;
@@ -435,6 +492,128 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     st.active = (nu > 0).sum().item<std::int64_t>();
     if (sol.W.defined()) st.active += (group_norms(sol.W) > 0).sum().item<std::int64_t>();
   }
+  if (stats_out) *stats_out = st;
+  return sol;
+}
+
+path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y_in, const path3_patterns& patterns,
+                           const solve_params& params, solve_stats* stats_out, const path3_solution* warm) {
+  // THEORY §10, three layers: one group per pattern tuple t with m columns W_t[:, j]; Z = X U holds X W_t[:,
+  // j] for every (t, j), the prediction is Σ_{t,j} (s_j D_{1j} D_2)^t ⊙ Z_{t,j}, and the cones C_t are linear
+  // in Z.
+  const auto t0 = clock_type::now();
+  nn::set_threads(params.threads);
+  if (X.dim() != 2) throw input_error("convex: X must be n×d");
+  const auto n = X.size(0), d = X.size(1), T = patterns.size(), m = patterns.m;
+  if (T == 0 || !patterns.D1.defined() || patterns.D1.size(0) != n || patterns.D1.size(1) != T ||
+      patterns.D1.size(2) != m || patterns.D2.size(0) != n || patterns.signs.size(0) != T)
+    throw input_error("convex: the pattern tuples do not match the data (n = " + std::to_string(n) + ")");
+  if (!(params.lambda > 0)) throw input_error("convex: λ must be positive");
+  torch::NoGradGuard no_grad;
+  auto y = y_in.to(X.device(), X.scalar_type());
+  if (y.dim() == 1) y = y.unsqueeze(1);
+  if (y.size(0) != n)
+    throw input_error("convex: targets have " + std::to_string(y.size(0)) + " rows, data " +
+                      std::to_string(n));
+  const auto c = y.size(1);
+  const bool constrained = params.model == model_kind::relu;
+  if (constrained && c != 1)
+    throw input_error("convex: the cone-constrained path3 model supports one output; use gated3 for vectors");
+  if (params.loss == loss_kind::logistic) {
+    if (c != 1) throw input_error("convex: logistic loss needs one ±1 target column");
+    if (!((y == 1) | (y == -1)).all().item<bool>()) throw input_error("convex: logistic targets must be ±1");
+  }
+  auto Xc = X.contiguous();
+  auto opts = X.options();
+  auto D1 = patterns.D1.to(X.device(), X.scalar_type()).reshape({n, T * m});
+  auto D2 = patterns.D2.to(X.device(), X.scalar_type());
+  auto s = patterns.signs.to(X.device(), X.scalar_type()).reshape({1, T * m});
+  auto E = (D1 * s).contiguous();                              // s_j D_{1j}
+  auto Dpred = (E * D2.repeat_interleave(m, 1)).contiguous();  // s_j D_{1j} D_2
+
+  solve_stats st;
+  path3_solution sol;
+  sol.constrained = constrained;
+  sol.loss = params.loss;
+  sol.patterns = patterns;
+  sol.lambda = params.lambda;
+  smooth_problem sp;
+  sp.loss = params.loss;
+  sp.y = y;
+  sp.c = c;
+  sp.m = m;
+  fista_result r;
+  if (!constrained) {
+    sp.D = Dpred;
+    torch::Tensor U = (warm && warm->W.defined() && warm->W.size(1) == T && warm->W.size(2) == m &&
+                       warm->W.size(3) == c && !warm->constrained)
+                          ? warm->W.to(X.device(), X.scalar_type()).reshape({d, T, m * c}).clone()
+                          : torch::zeros({d, T, m * c}, opts);
+    double L = lipschitz_estimate(Xc, sp, T, m * c, 4, st);
+    r = fista(Xc, sp, U, params.lambda, L, params.max_iterations, params.tol * params.lambda, params.tol,
+              params, st, 0, t0, 0);
+    st.iterations = r.iterations;
+    st.converged = r.converged;
+    st.reached_target = r.reached_target;
+    sol.W = U.view({d, T, m, c});
+  } else {
+    // Augmented Lagrangian over [W W'] (groups 0..T−1 with w_3 > 0, T..2T−1 with w_3 < 0), both in C_t.
+    sp.D = torch::cat({Dpred, Dpred}, 1).contiguous();
+    sp.sign = torch::cat({torch::ones({T}, opts), -torch::ones({T}, opts)});
+    auto S1 = 2 * D1 - 1;
+    sp.S1 = torch::cat({S1, S1}, 1).contiguous();
+    sp.mu = torch::zeros({n, 2 * T * m}, opts);
+    sp.E = torch::cat({E, E}, 1).contiguous();
+    auto S2 = 2 * D2 - 1;
+    sp.S2 = torch::cat({S2, S2}, 1).contiguous();
+    sp.mu2 = torch::zeros({n, 2 * T}, opts);
+    sp.rho = params.al_rho > 0 ? params.al_rho : 1.0 / double(n);
+    torch::Tensor U = torch::zeros({d, 2 * T, m}, opts);
+    if (warm && warm->constrained && warm->W.defined() && warm->W.size(1) == T && warm->W.size(2) == m)
+      U = torch::cat({warm->W, warm->Wn}, 1).to(X.device(), X.scalar_type()).reshape({d, 2 * T, m}).clone();
+    double L = lipschitz_estimate(Xc, sp, 2 * T, m, 4, st);
+    double prev_violation = INFINITY;
+    std::int64_t used = 0;
+    double inner_tol = std::max(params.tol * params.lambda, 1e-2 * params.lambda);
+    for (std::int64_t outer = 1; outer <= params.al_max_outer && used < params.max_iterations; ++outer) {
+      std::int64_t budget = std::min(params.al_inner_iterations, params.max_iterations - used);
+      r = fista(Xc, sp, U, params.lambda, L, budget, inner_tol, INFINITY, params, st, outer, t0, used);
+      used += r.iterations;
+      st.outer_iterations = outer;
+      auto C1 = sp.S1 * r.Zfull;
+      auto C2 = sp.S2 * (sp.E * r.Zfull).view({n, 2 * T, m}).sum(2);
+      double scale = r.Zfull.abs().max().item<double>() + 1e-30;
+      double violation =
+          std::max(torch::relu(-C1).max().item<double>(), torch::relu(-C2).max().item<double>());
+      st.violation = violation;
+      bool feasible = violation <= params.al_violation_tol * scale;
+      if (feasible && r.kkt <= params.tol * params.lambda) {
+        st.converged = true;
+        break;
+      }
+      sp.mu = torch::relu(sp.mu - sp.rho * C1);
+      sp.mu2 = torch::relu(sp.mu2 - sp.rho * C2);
+      if (!feasible && violation > 0.25 * prev_violation) sp.rho = std::min(sp.rho * 5, 1e4 / double(n));
+      prev_violation = violation;
+      inner_tol = std::max(params.tol * params.lambda, inner_tol * 0.3);
+    }
+    st.iterations = used;
+    sol.W = U.slice(1, 0, T).contiguous().view({d, T, m, 1});
+    sol.Wn = U.slice(1, T, 2 * T).contiguous().view({d, T, m, 1});
+  }
+  auto parts = path3_objective(sol, X, y);
+  st.objective = parts.objective;
+  st.data_loss = parts.data_loss;
+  st.penalty = parts.penalty;
+  st.violation = parts.violation;
+  st.kkt = r.kkt;
+  st.gap = r.gap;
+  st.seconds = seconds_since(t0);
+  auto nw = sol.W.reshape({d, T, -1}).square().sum(std::vector<int64_t>{0, 2});
+  st.active = (nw > 0).sum().item<std::int64_t>();
+  if (sol.Wn.defined())
+    st.active +=
+        (sol.Wn.reshape({d, T, -1}).square().sum(std::vector<int64_t>{0, 2}) > 0).sum().item<std::int64_t>();
   if (stats_out) *stats_out = st;
   return sol;
 }

@@ -1,6 +1,8 @@
 #include "occam/util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,8 +50,8 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
 }
 
 void write_file_atomic(const fs::path& path, std::string_view content) {
-  write_file_atomic(path, [&](std::ostream& o) { o.write(content.data(), std::streamsize(content.size())); },
-                    true);
+  write_file_atomic(
+      path, [&](std::ostream& o) { o.write(content.data(), std::streamsize(content.size())); }, true);
 }
 
 void append_line(const fs::path& path, std::string_view line) {
@@ -67,6 +69,12 @@ std::string read_file(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void remove_tree(const std::filesystem::path& path) noexcept {
+  nftw(
+      path.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
 }
 
 }  // namespace occam

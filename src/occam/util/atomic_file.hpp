@@ -20,4 +20,10 @@ void append_line(const std::filesystem::path& path, std::string_view line);
 /// Reads a whole file; throws input_error naming the file when it cannot be opened.
 std::string read_file(const std::filesystem::path& path);
 
+/// Removes a file or a directory tree if it exists (errors ignored). Use this instead of
+/// std::filesystem::remove_all: PyTorch's pip libtorch.so exports its own, broken copy of remove_all, which
+/// the dynamic linker binds first in any program linking it (a call through a null pointer, seen with
+/// torch 2.11).
+void remove_tree(const std::filesystem::path& path) noexcept;
+
 }  // namespace occam

@@ -1,0 +1,141 @@
+#pragma once
+// `occam fit`, the main job (THEORY §1–5): train the §1 ResNet with a complexity penalty along a λ path →
+// prune to several budgets (with masked fine-tuning) → quantise to several bit widths → compile the
+// promising candidates to AIGs and optimise them with ABC (§4) → measure (validation error ε, AND count),
+// the Pareto front, the fitted rate γ̂, ĉ_γ and the PAC bound of the chosen circuit (§5) → write the chosen
+// circuit, model, report and plots. `fit_exact` is `occam fit --exact`: a complete truth table → an exactly
+// correct circuit. See docs/fit.md.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "occam/circuit/aig.hpp"
+#include "occam/circuit/synth.hpp"
+#include "occam/data/dataset.hpp"
+#include "occam/nn/resnet.hpp"
+#include "occam/nn/train.hpp"
+#include "occam/report/report.hpp"
+
+namespace occam::fit {
+
+struct fit_params {
+  /// Architecture; d_in/d_out come from the data. width 0 = max(d_in, 16).
+  nn::resnet_shape shape{0, 0, 16, 2, 0};
+  nn::init_params init;
+  /// Epochs, batch, lr, device, threads, seed, progress (out_dir, resume and penalty are set by fit()).
+  nn::train_params train;
+  /// Training penalty along the path: "none", "l1", "l2", "rtilde" or "r" (THEORY §3); `proximal` gives
+  /// soft-threshold steps (exact zeros) for l1/rtilde/r.
+  std::string penalty = "l1";
+  bool proximal = true;
+  /// λ values, trained in this order with warm starts (one stage each).
+  std::vector<double> lambdas = {1e-4, 1e-3, 3e-3};
+  /// Pruning (THEORY §2): "magnitude" or "poisson"; fractions of each stage's non-zero weights kept.
+  std::string prune_method = "magnitude";
+  std::vector<double> keep_fractions = {1.0, 0.5, 0.25, 0.125, 0.0625};
+  /// Epochs of masked fine-tuning after pruning (pruned weights stay exactly zero); 0 = none.
+  std::int64_t finetune_epochs = 10;
+  /// Uniform weight/activation bit widths tried (quantize.hpp); real inputs use `input_bits`.
+  std::vector<unsigned> bits = {2, 3, 4, 6, 8};
+  unsigned input_bits = 6;
+  /// ABC script for every compiled candidate, and for the chosen circuit at the end ("" = none).
+  std::string abc_script = "fast";
+  std::string final_abc_script = "medium";
+  /// At most this many candidates (spread over the (ε, generated size) front) are run through ABC.
+  std::size_t max_compile = 12;
+  /// IWLS rule: the chosen circuit must have ≤ max_ands AND nodes (0 = no budget).
+  std::size_t max_ands = 0;
+  /// Choose the smallest circuit whose validation error is within `tolerance` of the best one.
+  double tolerance = 0.0;
+  /// Binary tasks on Boolean inputs: when a compiled network reads ≤ truth_table_max_inputs input bits,
+  /// also synthesise it from its truth table — all rows ("tt-full", the same function) and with the rows not
+  /// in the training data as don't-cares ("tt-dc", a different, usually smaller function).
+  bool truth_table_route = true;
+  unsigned truth_table_max_inputs = 16;
+  /// Input budgets (Boolean binary tasks): for each m, the m inputs that matter most to the best full
+  /// network (ℓ2 norm of the W_ℓ and U columns that read them) are kept, a network is trained on them along
+  /// the same λ path, and its candidates join the others ("in<m>-..." labels), so that the truth-table routes
+  /// apply to data with many inputs. Empty = automatic: {max, max/2} with max = truth_table_max_inputs when
+  /// the data has more inputs than that.
+  std::vector<std::size_t> input_budgets;
+  circuit::synth_params synth;
+  /// Report: ĉ_γ for this γ, and the PAC bound's δ.
+  double gamma = 2.0;
+  double delta = 0.05;
+  /// Output directory (stages, candidates, circuit.aig, circuit.v, model.occam, report.json, report.md,
+  /// points.csv, size_vs_error.png/svg). Empty = nothing written.
+  std::string out_dir;
+  bool resume = false;  ///< reuse finished stages and compiled candidates in out_dir
+  bool plots = true;    ///< draw with gnuplot when it is installed
+};
+
+/// One measured circuit (a point of the size–error plane).
+struct fit_candidate {
+  std::string label;  ///< "s1 keep=0.25 b=4 network"
+  std::size_t stage = 0;
+  double lambda = 0, keep = 1;
+  std::size_t input_budget = 0;  ///< 0: all inputs; else the input-budget view it was trained on
+  std::int64_t nonzero = 0;      ///< non-zero float weights of the pruned network
+  unsigned bits = 0;
+  std::string route;  ///< "network", "tt-full" or "tt-dc"
+  /// Validation metric of the circuit: accuracy (classification) or RMSE vs targets (regression), and the
+  /// error ε = 1 − accuracy or the RMSE.
+  double valid_metric = 0, valid_error = 0;
+  double train_error = 0;
+  double test_metric = std::numeric_limits<double>::quiet_NaN();
+  std::size_t ands_generated = 0;  ///< before ABC (network route)
+  std::size_t ands = 0;            ///< after ABC
+  std::uint32_t depth = 0;
+  std::size_t support = 0;  ///< circuit inputs the outputs depend on
+  bool compiled = false;
+  double seconds = 0;  ///< compile + ABC time
+};
+
+/// One candidate as a JSON object (report.json's "candidates", and the candidates.jsonl log that --resume
+/// reads).
+nlohmann::json to_json(const fit_candidate& c);
+
+struct fit_result {
+  data::task_kind kind = data::task_kind::regression;
+  std::vector<fit_candidate> candidates;  ///< every quantised candidate (compiled ones have ands)
+  std::vector<report::size_error_point> points, front;
+  report::rate_fit rate;
+  double c_gamma = 0;
+  std::ptrdiff_t chosen = -1;  ///< index into candidates (−1: none fits the budget)
+  circuit::aig circuit;        ///< the chosen circuit (after final_abc_script), over all data inputs
+  std::vector<std::size_t> chosen_inputs;  ///< data inputs the chosen candidate's network reads (its view)
+  nn::resnet model;                        ///< the chosen candidate's (pruned, fine-tuned) float network
+  report::pac_bound_result pac;
+  double seconds = 0;
+  std::vector<std::string> files;  ///< written into out_dir
+};
+
+/// Runs the pipeline on a split (valid may be empty: train is used for choices; test may be empty).
+/// Throws input_error on bad parameters (no λ, keep fractions outside (0,1], bits outside [2,16], ...).
+fit_result fit(const data::split& data, const fit_params& params);
+
+/// Writes the chosen circuit (circuit.aig, circuit.v), model.occam, report.json, report.md, points.csv and
+/// size_vs_error.{png,svg} (gnuplot) into params.out_dir; fit() calls it when out_dir is set. Returns the
+/// files.
+std::vector<std::string> write_fit_report(const fit_result& result, const data::split& data,
+                                          const fit_params& params);
+
+struct exact_params {
+  circuit::synth_params synth;  ///< default script "strong" (set by fit_exact when left at "medium")
+  std::string out_dir;          ///< circuit.aig, circuit.v, report.json, report.md
+};
+struct exact_result {
+  circuit::aig circuit;
+  circuit::synth_stats stats;
+  std::size_t inputs = 0, outputs = 0;
+  bool verified = false;  ///< simulated on every row of the table and equal
+  double seconds = 0;
+  std::vector<std::string> files;
+};
+/// `occam fit --exact`: `d` must be a complete truth table (Boolean inputs ≤ 20, binary targets, every one of
+/// the 2^n input rows present exactly once with consistent labels — else input_error naming the problem).
+exact_result fit_exact(const data::dataset& d, const exact_params& params);
+
+}  // namespace occam::fit
