@@ -118,6 +118,41 @@ void run_eval(const convex_options& o) {
 }
 
 /// `--model path3|gated3`: the three-layer path-regularised program (THEORY §10).
+/// The solver settings shared by every program and λ, with the convergence log appended to `log_path`.
+convex::solve_params make_solve_params(const convex_options& o, double lam, convex::model_kind model,
+                                       convex::loss_kind loss, const std::filesystem::path& log_path) {
+  convex::solve_params sp;
+  sp.lambda = lam;
+  sp.model = model;
+  sp.loss = loss;
+  sp.tol = o.tol;
+  sp.max_iterations = o.max_iter;
+  sp.threads = o.threads;
+  sp.on_log = [lam, log_path](const convex::log_record& r) {
+    nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
+                        {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
+                        {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
+    if (r.gap >= 0) j["gap"] = r.gap;
+    append_line(log_path, j.dump());
+  };
+  return sp;
+}
+
+/// The solver's statistics for one λ of metrics.json (each program adds its own fields).
+nlohmann::json stats_json(const convex::solve_stats& st, double lam) {
+  nlohmann::json m = {{"lambda", lam},
+                      {"objective", st.objective},
+                      {"data_loss", st.data_loss},
+                      {"penalty", st.penalty},
+                      {"kkt", st.kkt},
+                      {"iterations", st.iterations},
+                      {"outer_iterations", st.outer_iterations},
+                      {"seconds", st.seconds},
+                      {"converged", st.converged}};
+  if (st.gap >= 0) m["gap"] = st.gap;
+  return m;
+}
+
 void run_path3(const convex_options& o) {
   using namespace occam::convex;
   auto device = nn::parse_device(o.device);
@@ -160,36 +195,15 @@ void run_path3(const convex_options& o) {
   solve_stats st;
   path3_solution sol;
   for (double lam : lambdas) {
-    solve_params sp;
-    sp.lambda = lam;
-    sp.model = constrained ? model_kind::relu : model_kind::gated_relu;
-    sp.loss = cd.loss;
-    sp.tol = o.tol;
-    sp.max_iterations = o.max_iter;
-    sp.threads = o.threads;
-    sp.on_log = [&](const log_record& r) {
-      nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
-                          {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
-                          {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
-      if (r.gap >= 0) j["gap"] = r.gap;
-      append_line(log_path, j.dump());
-    };
+    auto sp =
+        make_solve_params(o, lam, constrained ? model_kind::relu : model_kind::gated_relu, cd.loss, log_path);
     sol = solve_path3(Xf, Yf, pats, sp, &st, prev.get());
     prev = std::make_unique<path3_solution>(sol);
     auto net = recover_path3(sol);
-    nlohmann::json m = {{"lambda", lam},
-                        {"objective", st.objective},
-                        {"data_loss", st.data_loss},
-                        {"penalty", st.penalty},
-                        {"kkt", st.kkt},
-                        {"iterations", st.iterations},
-                        {"outer_iterations", st.outer_iterations},
-                        {"seconds", st.seconds},
-                        {"active_groups", st.active},
-                        {"subnetworks", net.size()},
-                        {"converged", st.converged},
-                        {"network_objective", net.objective(X, Y, lam, cd.loss)}};
-    if (st.gap >= 0) m["gap"] = st.gap;
+    auto m = stats_json(st, lam);
+    m["active_groups"] = st.active;
+    m["subnetworks"] = net.size();
+    m["network_objective"] = net.objective(X, Y, lam, cd.loss);
     if (constrained) m["violation"] = st.violation;
     auto pm = prediction_metrics(cd.ds, net.forward(X), Y);
     if (pm.contains("accuracy")) m["network_train_accuracy"] = pm["accuracy"];
@@ -294,36 +308,15 @@ void run(const convex_options& o) {
   solve_stats st;
   two_layer_solution sol;
   for (double lam : lambdas) {
-    solve_params sp;
-    sp.lambda = lam;
-    sp.model = o.model == "relu2" ? model_kind::relu : model_kind::gated_relu;
-    sp.loss = loss;
-    sp.tol = o.tol;
-    sp.max_iterations = o.max_iter;
-    sp.threads = o.threads;
-    sp.on_log = [&](const log_record& r) {
-      nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
-                          {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
-                          {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
-      if (r.gap >= 0) j["gap"] = r.gap;
-      append_line(log_path, j.dump());
-    };
+    auto sp = make_solve_params(o, lam, o.model == "relu2" ? model_kind::relu : model_kind::gated_relu, loss,
+                                log_path);
     sol = solve_two_layer(Xf, Yf, pats, sp, &st, prev.get());
     prev = std::make_unique<two_layer_solution>(sol);
     auto net = recover_network(sol);
-    nlohmann::json m = {{"lambda", lam},
-                        {"objective", st.objective},
-                        {"data_loss", st.data_loss},
-                        {"penalty", st.penalty},
-                        {"kkt", st.kkt},
-                        {"iterations", st.iterations},
-                        {"outer_iterations", st.outer_iterations},
-                        {"seconds", st.seconds},
-                        {"active_neurons", st.active},
-                        {"recovered_neurons", net.W1.size(0)},
-                        {"converged", st.converged},
-                        {"network_objective", net.objective(X, Y, lam, loss)}};
-    if (st.gap >= 0) m["gap"] = st.gap;
+    auto m = stats_json(st, lam);
+    m["active_neurons"] = st.active;
+    m["recovered_neurons"] = net.W1.size(0);
+    m["network_objective"] = net.objective(X, Y, lam, loss);
     if (sp.model == model_kind::relu) m["violation"] = st.violation;
     auto pred = net.forward(X);
     if (ds.kind == data::task_kind::binary)
