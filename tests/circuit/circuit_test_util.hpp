@@ -5,7 +5,12 @@
 #include <random>
 #include <vector>
 
+#include <filesystem>
+
+#include "occam/circuit/abc.hpp"
 #include "occam/circuit/aig.hpp"
+#include "occam/util/atomic_file.hpp"
+#include "occam/util/error.hpp"
 
 namespace occam::circuit::testing {
 
@@ -42,6 +47,23 @@ inline std::vector<bool> eval_reference(const aig& g, const std::vector<bool>& i
   std::vector<bool> out;
   for (literal f : g.pos()) out.push_back(v[lit_node(f)] != lit_complemented(f));
   return out;
+}
+
+/// Whether berkeley-abc can be run (ABC-dependent tests skip otherwise); probed once per test binary.
+inline bool abc_available() {
+  static const bool ok = [] {
+    const auto d = std::filesystem::temp_directory_path() / "occam_test_abc_probe";
+    std::filesystem::create_directories(d);
+    bool found = true;
+    try {
+      run_abc("help", d, abc_params{});
+    } catch (const occam::input_error&) {
+      found = false;
+    }
+    occam::remove_tree(d);
+    return found;
+  }();
+  return ok;
 }
 
 }  // namespace occam::circuit::testing

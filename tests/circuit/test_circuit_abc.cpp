@@ -15,26 +15,11 @@
 #include "occam/util/error.hpp"
 
 using namespace occam::circuit;
+using occam::circuit::testing::abc_available;
 using occam::circuit::testing::random_aig;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool abc_available() {
-  static const bool ok = [] {
-    fs::path d = fs::temp_directory_path() / "occam_test_abc_probe";
-    fs::create_directories(d);
-    bool found = true;
-    try {
-      run_abc("help", d, abc_params{});
-    } catch (const occam::input_error&) {
-      found = false;
-    }
-    occam::remove_tree(d);
-    return found;
-  }();
-  return ok;
-}
 
 #define REQUIRE_ABC() \
   if (!abc_available()) GTEST_SKIP() << "berkeley-abc is not installed"

@@ -16,6 +16,7 @@
 #include "occam/util/error.hpp"
 
 using namespace occam::circuit;
+using occam::circuit::testing::abc_available;
 using occam::circuit::testing::eval_reference;
 namespace fs = std::filesystem;
 
@@ -63,22 +64,6 @@ std::size_t expect_agrees(const aig& g, const std::vector<truth_table>& ts) {
         }
       }
   return compared;
-}
-
-bool abc_available() {
-  static const bool ok = [] {
-    fs::path d = fs::temp_directory_path() / "occam_test_synth_probe";
-    fs::create_directories(d);
-    bool found = true;
-    try {
-      run_abc("help", d, abc_params{});
-    } catch (const occam::input_error&) {
-      found = false;
-    }
-    occam::remove_tree(d);
-    return found;
-  }();
-  return ok;
 }
 
 }  // namespace
