@@ -80,6 +80,18 @@ std::uint32_t depth(const aig& g) {
   return d;
 }
 
+literal balanced_tree(aig& g, std::vector<literal> v, bool is_and) {
+  if (v.empty()) return is_and ? lit_true : lit_false;
+  while (v.size() > 1) {
+    std::vector<literal> next;
+    for (std::size_t i = 0; i + 1 < v.size(); i += 2)
+      next.push_back(is_and ? g.create_and(v[i], v[i + 1]) : g.create_or(v[i], v[i + 1]));
+    if (v.size() % 2) next.push_back(v.back());
+    v.swap(next);
+  }
+  return v[0];
+}
+
 std::vector<bool> reachable_nodes(const aig& g) {
   std::vector<bool> mark(g.num_nodes(), false);
   for (literal f : g.pos()) mark[lit_node(f)] = true;

@@ -112,6 +112,9 @@ class aig {
 std::vector<std::uint32_t> compute_levels(const aig& g);
 /// Longest AND path from an input to an output (ABC's "lev").
 std::uint32_t depth(const aig& g);
+/// The AND (is_and) or OR of `operands` as a balanced tree of two-input nodes (depth ⌈log2 n⌉); the empty
+/// AND is true, the empty OR false.
+literal balanced_tree(aig& g, std::vector<literal> operands, bool is_and);
 /// Nodes in the transitive fan-in of the outputs (index = node id).
 std::vector<bool> reachable_nodes(const aig& g);
 

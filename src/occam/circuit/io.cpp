@@ -475,19 +475,6 @@ std::string ext_of(const std::filesystem::path& p) {
   return e;
 }
 
-/// OR of the literals as a balanced tree (depth log2 n).
-literal balanced(aig& g, std::vector<literal> v, bool is_and) {
-  if (v.empty()) return is_and ? lit_true : lit_false;
-  while (v.size() > 1) {
-    std::vector<literal> next;
-    for (std::size_t i = 0; i + 1 < v.size(); i += 2)
-      next.push_back(is_and ? g.create_and(v[i], v[i + 1]) : g.create_or(v[i], v[i + 1]));
-    if (v.size() % 2) next.push_back(v.back());
-    v.swap(next);
-  }
-  return v[0];
-}
-
 }  // namespace
 
 aig parse_aiger(std::string_view content, const std::string& name, const aiger_read_params& params) {
@@ -625,13 +612,14 @@ aig read_circuit(const std::filesystem::path& path) {
       std::vector<literal> lits;
       for (unsigned i = 0; i < t.num_inputs; ++i)
         if (t.inputs[r][i] != '-') lits.push_back(lit_not_cond(in[i], t.inputs[r][i] == '0'));
-      cube_lit[r] = balanced(g, lits, true);
+      cube_lit[r] = balanced_tree(g, lits, true);
     }
     for (unsigned o = 0; o < t.num_outputs; ++o) {
       std::vector<literal> terms;
       for (std::size_t r = 0; r < t.inputs.size(); ++r)
         if (t.outputs[r][o] == '1') terms.push_back(cube_lit[r]);
-      g.create_po(balanced(g, terms, false), o < t.output_names.size() ? t.output_names[o] : std::string());
+      g.create_po(balanced_tree(g, terms, false),
+                  o < t.output_names.size() ? t.output_names[o] : std::string());
     }
     return cleanup(g);
   }

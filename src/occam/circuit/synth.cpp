@@ -138,23 +138,12 @@ std::vector<cube> isop_cover(const truth_table& t, bool complement) {
 }
 
 // ---- factoring -----------------------------------------------------------------------------------------
-literal balanced(aig& g, std::vector<literal> v, bool is_and) {
-  if (v.empty()) return is_and ? lit_true : lit_false;
-  while (v.size() > 1) {
-    std::vector<literal> next;
-    for (std::size_t i = 0; i + 1 < v.size(); i += 2)
-      next.push_back(is_and ? g.create_and(v[i], v[i + 1]) : g.create_or(v[i], v[i + 1]));
-    if (v.size() % 2) next.push_back(v.back());
-    v.swap(next);
-  }
-  return v[0];
-}
 
 literal cube_literal(aig& g, const std::vector<literal>& inputs, cube c) {
   std::vector<literal> lits;
   for (unsigned v = 0; v < 32; ++v)
     if (c.mask >> v & 1u) lits.push_back(lit_not_cond(inputs[v], !(c.pol >> v & 1u)));
-  return balanced(g, std::move(lits), true);
+  return balanced_tree(g, std::move(lits), true);
 }
 
 /// Greedy algebraic factoring of a sum of products: extract the cube common to all products, else divide
@@ -191,7 +180,7 @@ literal factor(aig& g, const std::vector<literal>& inputs, std::vector<cube> cs)
   if (best_count <= 1) {
     std::vector<literal> terms;
     for (const cube& c : cs) terms.push_back(cube_literal(g, inputs, c));
-    return balanced(g, std::move(terms), false);
+    return balanced_tree(g, std::move(terms), false);
   }
   std::vector<cube> quotient, rest;
   const std::uint32_t bit = 1u << best_var;
