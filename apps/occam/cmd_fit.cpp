@@ -156,6 +156,18 @@ void setup(CLI::App& app) {
                 "Boolean binary tasks: also train on the m most important inputs, for each m (default: 16,8 "
                 "when there are more inputs than --truth-table-max-inputs; 0 = none)")
       ->delimiter(',');
+  c->add_option("--select-inputs", P.selection_inputs,
+                "Single-output Boolean tasks with more inputs than --truth-table-max-inputs: also train on "
+                "the ≤ N inputs chosen by greedy leave-one-out lookup-table selection (0 = off)")
+      ->capture_default_str();
+  c->add_flag("!--no-table", P.table_route,
+              "Do not synthesise lookup tables over the selected inputs directly from the training rows");
+  c->add_flag("!--no-float-table", P.float_truth_table,
+              "Do not tabulate the float networks of views with ≤ --truth-table-max-inputs inputs");
+  c->add_option("--lut-inputs", P.lut_inputs,
+                "Network compiler: synthesise words of ≤ K operand bits from their truth tables when smaller "
+                "(0 = arithmetic only)")
+      ->capture_default_str();
   c->add_option("--gamma", P.gamma, "γ for ĉ_γ (THEORY §4)")->capture_default_str();
   c->add_option("--delta", P.delta, "δ of the PAC bound (THEORY §5)")->capture_default_str();
   c->add_flag("!--no-plots", P.plots, "Skip the gnuplot plots");

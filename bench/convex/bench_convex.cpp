@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "occam/convex/convex.hpp"
@@ -50,7 +51,10 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   const bool gated = which == "gated";
   const std::size_t n = gated ? 10000 : 2000;
   const int P = gated ? 500 : 100;
-  const double best = gated ? 0.1088386 : 0.10754;
+  // PROBLEM.md's best known values; BENCH_BEST overrides (the gated optimum is ≈ 0.1087873, below
+  // PROBLEM.md's 0.1088386: this solver's run to a duality gap of 8e-7 absolute, bench/RESULTS.convex.md).
+  const double best =
+      std::getenv("BENCH_BEST") ? std::atof(std::getenv("BENCH_BEST")) : (gated ? 0.1088386 : 0.10754);
   const double scnn_1 = gated ? 125 : 633, scnn_2 = gated ? 66 : 470;
   auto ref = load_reference(n);
   auto G = load_gates(dir + "/gates_seed778_d784_P" + std::to_string(P) + "_f64.npy");
@@ -69,6 +73,16 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   sp.max_iterations = std::getenv("BENCH_MAXIT") ? std::atoi(std::getenv("BENCH_MAXIT")) : 20000;
   if (std::getenv("BENCH_MARGIN")) sp.working_set_margin = std::atof(std::getenv("BENCH_MARGIN"));
   if (std::getenv("BENCH_GLOBAL_L")) sp.local_lipschitz = false;
+  // Newton–CG and working-set knobs (docs/convex.md): BENCH_NO_NEWTON=1, BENCH_CG=iterations,
+  // BENCH_SUPPORT_CHANGE=fraction, BENCH_WS_GROWTH=factor (0 = uncapped working set).
+  if (std::getenv("BENCH_NO_NEWTON")) sp.newton = false;
+  if (std::getenv("BENCH_CG")) sp.newton_cg_iterations = std::atoi(std::getenv("BENCH_CG"));
+  if (std::getenv("BENCH_SUPPORT_CHANGE"))
+    sp.newton_support_change = std::atof(std::getenv("BENCH_SUPPORT_CHANGE"));
+  if (std::getenv("BENCH_AL_INNER")) sp.al_inner_iterations = std::atoi(std::getenv("BENCH_AL_INNER"));
+  if (std::getenv("BENCH_AL_RHO")) sp.al_rho = std::atof(std::getenv("BENCH_AL_RHO"));
+  if (std::getenv("BENCH_AL_OUTER")) sp.al_max_outer = std::atoi(std::getenv("BENCH_AL_OUTER"));
+  if (std::getenv("BENCH_WS_GROWTH")) sp.working_set_growth = std::atof(std::getenv("BENCH_WS_GROWTH"));
   // Milestones (first check at or below scnn's final objectives) and the optional log.
   const bool log = std::getenv("BENCH_LOG") != nullptr;
   double t_scnn = -1, t_scnn7 = -1;
@@ -83,7 +97,10 @@ void run(const std::string& which, int threads, const std::string& dir, double r
           1 / r.step, (long long)r.active, (long long)r.working_set);
   };
   convex::solve_stats st;
+  // Process CPU time of the solve (less sensitive to the load of a shared machine than wall-clock time).
+  const std::clock_t cpu0 = std::clock();
   auto sol = convex::solve_two_layer(X, ref.y.to(device, dtype), pats, sp, &st);
+  const double cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
   auto o = convex::convex_objective(sol, ref.X.to(device), ref.y.to(device));  // float64 re-evaluation
   auto pred = convex::predict(sol, ref.Xtest.to(device, dtype), true).cpu();
   double acc =
@@ -101,6 +118,8 @@ void run(const std::string& which, int threads, const std::string& dir, double r
       scnn / st.seconds,
       gated ? (st.reached_target ? "reached" : "NOT-REACHED")
             : (st.converged ? "converged" : "NOT-CONVERGED"));
+  std::printf("  cpu-seconds %.2f; newton steps %lld (rejected %lld), CG iterations %lld\n", cpu_seconds,
+              (long long)st.newton_steps, (long long)st.newton_rejected, (long long)st.cg_iterations);
   if (gated)
     std::printf(
         "  first check <= 0.10909 (scnn 1e-6): it %lld, %.2f s (scnn %.0f s); <= 0.10899 (scnn 1e-7): it "

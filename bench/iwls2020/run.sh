@@ -15,8 +15,9 @@ shift $(( $# < 4 ? $# : 4 ))
 extra="$*"
 occam=$(realpath "$build/apps/occam/occam")
 mkdir -p "$out"
-# The settings that won on validation (docs/experiments/iwls2020.md): a small ResNet, an ℓ1 path, magnitude
-# pruning with fine-tuning, 2–4 bit quantisation, the truth-table routes on the 16 and 8 most important inputs.
+# The settings measured in docs/experiments/iwls2020.md: a small ResNet, an ℓ1 path, magnitude pruning with
+# fine-tuning, 2–4 bit quantisation; occam fit's defaults add the input selection from the data, the float and
+# quantised truth-table routes on views of ≤ 16 inputs, the lookup tables and per-word LUTs (docs/fit.md).
 fit_flags="--max-ands 5000 --hidden 16 --depth 2 --epochs 30 --lambdas 1e-4,1e-3,3e-3 --keep 1,0.3,0.1,0.03
   --bits 2,3,4 --threads 1 --no-plots --no-progress $extra"
 export occam data out fit_flags

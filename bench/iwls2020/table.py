@@ -14,10 +14,10 @@ for ev_file in sorted(out.glob("ex*.eval.json")):
     ch = rep["chosen"] or {}
     secs = float((out / f"{ex}.seconds").read_text())
     rows.append((ex, rep["data"]["inputs"], ev["accuracy"], ev["ands"], ev["depth"], ch.get("label", "-"), secs,
-                 ch.get("valid_metric", float("nan"))))
+                 ch.get("valid_metric", float("nan")), ch.get("route", "-")))
 print("| function | inputs | validation accuracy | ANDs | depth | chosen candidate | seconds |")
 print("|---|---|---|---|---|---|---|")
-for ex, n_in, acc, ands, depth, label, secs, rep_acc in rows:
+for ex, n_in, acc, ands, depth, label, secs, rep_acc, _ in rows:
     flag = "" if abs(acc - rep_acc) < 1e-9 else " (report says %.4f)" % rep_acc
     print(f"| {ex} | {n_in} | {acc:.4f}{flag} | {ands} | {depth} | {label} | {secs:.0f} |")
 if rows:
@@ -29,3 +29,8 @@ if rows:
     print(f"**{n} functions: mean validation accuracy {mean_acc:.4f}, mean {mean_ands:.0f} AND nodes, "
           f"max {max(r[3] for r in rows)}, {over} over the 5000 budget; mean {sum(r[6] for r in rows) / n:.0f} s "
           f"per function.**")
+    routes = {}
+    for r in rows:
+        routes[r[8]] = routes.get(r[8], 0) + 1
+    print()
+    print("Chosen routes: " + ", ".join(f"{k} {v}" for k, v in sorted(routes.items(), key=lambda kv: -kv[1])) + ".")

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <fmt/format.h>
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include "occam/circuit/simulate.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/fit/fit.hpp"
+#include "occam/nn/train.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 #include "occam_cli_test.hpp"
@@ -63,7 +66,7 @@ TEST(Fit, BooleanTaskCircuitsMeasureWhatTheReportSays) {
   auto P = small_params(out);
   auto R = fit::fit(sp, P);
   ASSERT_GE(R.chosen, 0);
-  std::size_t compiled = 0;
+  std::size_t compiled = 0, float_tables = 0;
   for (const auto& c : R.candidates) {
     if (!c.compiled) continue;
     ++compiled;
@@ -75,8 +78,18 @@ TEST(Fit, BooleanTaskCircuitsMeasureWhatTheReportSays) {
     EXPECT_EQ(circuit::statistics(g).ands, c.ands) << c.label;
     EXPECT_NEAR(circuit::accuracy(g, sp.valid).overall(), c.valid_metric, 1e-12) << c.label;
     EXPECT_NEAR(circuit::accuracy(g, sp.test).overall(), c.test_metric, 1e-12) << c.label;
+    if (c.route == "tt-float") {
+      // The tabulated float network: the circuit decides every validation row as the network does (up to a
+      // row whose logit is within float rounding of 0, as batching may order the sums differently).
+      ++float_tables;
+      const fs::path model = c.keep >= 1 ? out / fmt::format("stage-{}", c.stage) / "model.occam"
+                                         : out / "pruned" / fmt::format("s{}-k{:g}.occam", c.stage, c.keep);
+      auto net = nn::load_model(model.string());
+      EXPECT_NEAR(nn::evaluate(net, sp.valid).accuracy, c.valid_metric, 1.0 / double(sp.valid.n)) << c.label;
+    }
   }
   EXPECT_GE(compiled, 2u);
+  EXPECT_GE(float_tables, 1u);
   // The chosen circuit: the best validation error among the compiled ones (tolerance 0), ties to fewer ANDs.
   const auto& ch = R.candidates[std::size_t(R.chosen)];
   for (const auto& c : R.candidates)
@@ -102,6 +115,56 @@ TEST(Fit, BooleanTaskCircuitsMeasureWhatTheReportSays) {
   EXPECT_TRUE(fs::exists(out / "circuit.v"));
   EXPECT_TRUE(fs::exists(out / "model.occam"));
   EXPECT_TRUE(fs::exists(out / "points.csv"));
+}
+
+TEST(Fit, InputSelectionFindsAParityAndTheTableRouteFitsIt) {
+  if (!abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  // 24 random bits, y = x2 ⊕ x9 ⊕ x17: no input or pair is correlated with y, so only the selection's triple
+  // lookahead (data/select.hpp) finds the inputs; the table over them is then the parity itself.
+  data::dataset d;
+  d.name = "parity3-of-24";
+  d.kind = data::task_kind::binary;
+  d.n = 2400;
+  d.d_in = 24;
+  d.d_out = 1;
+  d.boolean_inputs = true;
+  d.input_box.lo.assign(24, 0.0f);
+  d.input_box.hi.assign(24, 1.0f);
+  std::uint64_t state = 12345;
+  for (std::size_t r = 0; r < d.n; ++r) {
+    int y = 0;
+    for (std::size_t i = 0; i < d.d_in; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const int bit = int(state >> 63);
+      d.x.push_back(float(bit));
+      if (i == 2 || i == 9 || i == 17) y ^= bit;
+    }
+    d.y.push_back(float(y));
+  }
+  auto sp = data::split_dataset(d, 0.25, 0.25, 1);
+  auto out = temp_dir("selection");
+  auto P = small_params(out);
+  P.input_budgets = {0};  // no importance views: keep the test fast
+  P.train.epochs = 2;
+  auto R = fit::fit(sp, P);
+  std::vector<std::size_t> sel = R.selected_inputs;
+  std::sort(sel.begin(), sel.end());
+  EXPECT_EQ(sel, (std::vector<std::size_t>{2, 9, 17}));
+  bool table_exact = false;
+  for (const auto& c : R.candidates)
+    if (c.compiled && c.route == "table" && c.input_budget == 3) table_exact = c.valid_metric == 1.0;
+  EXPECT_TRUE(table_exact);
+  ASSERT_GE(R.chosen, 0);
+  const auto& ch = R.candidates[std::size_t(R.chosen)];
+  EXPECT_EQ(ch.valid_metric, 1.0);
+  // The written circuit reads all 24 data inputs and is the parity on every validation and test row.
+  auto g = circuit::read_circuit(out / "circuit.aig");
+  EXPECT_EQ(g.num_pis(), 24u);
+  EXPECT_EQ(circuit::accuracy(g, sp.valid).overall(), 1.0);
+  EXPECT_EQ(circuit::accuracy(g, sp.test).overall(), 1.0);
+  EXPECT_EQ(fs::exists(out / "model.occam"), R.model.U.defined()) << ch.label;
+  auto rep = json::parse(read_file(out / "report.json"));
+  EXPECT_EQ(rep["selection"]["inputs"].size(), 3u);
 }
 
 TEST(Fit, BudgetIsHonouredAndResumeReproducesTheChoice) {

@@ -403,6 +403,19 @@ TEST(NfrTrain, OptimisersLowerTheObjective) {
   }
 }
 
+TEST(NfrTrain, ShapeMismatchIsAnInputError) {
+  auto net = double_net(4, {6}, 1, 5);
+  auto [x, y] = toy_regression(4);  // 3 inputs
+  nfr::train_params tp;
+  tp.epochs = 1;
+  tp.progress = false;
+  EXPECT_THROW(nfr::train(net, x, y, task_kind::regression, tp), occam::input_error);
+  EXPECT_THROW(nfr::evaluate(net, x, y, task_kind::regression, nfr::penalty_kind::l12, 0.0),
+               occam::input_error);
+  auto ok = double_net(3, {6}, 1, 5);
+  EXPECT_THROW(nfr::train(ok, x, y.slice(0, 0, 10), task_kind::regression, tp), occam::input_error);
+}
+
 TEST(NfrTrain, LangevinAtZeroTemperatureIsSgd) {
   auto [x, y] = toy_regression(6);
   nfr::init_params ip;
@@ -477,12 +490,16 @@ TEST(NfrDevice, CudaMatchesCpu) {
   auto r_cpu = nfr::reweight(net), r_gpu = nfr::reweight(gpu);
   EXPECT_NEAR(nfr::penalty(r_gpu, nfr::penalty_kind::l12).item<double>(),
               nfr::penalty(r_cpu, nfr::penalty_kind::l12).item<double>(), 1e-9);
+  // Training keeps the network on its device (toy_regression has 3 inputs and 1 output).
   auto [xr, yr] = toy_regression(3);
+  auto small = double_net(3, {16, 8}, 1, 72).to(torch::kCUDA, torch::kFloat64);
   nfr::train_params tp;
   tp.epochs = 2;
   tp.progress = false;
-  nfr::train(gpu, xr, yr, task_kind::regression, tp);
-  EXPECT_EQ(gpu.device().type(), torch::kCUDA);
+  nfr::train(small, xr, yr, task_kind::regression, tp);
+  EXPECT_EQ(small.device().type(), torch::kCUDA);
+  // A shape mismatch is a clear input error, not a libtorch exception.
+  EXPECT_THROW(nfr::train(gpu, xr, yr, task_kind::regression, tp), occam::input_error);
 }
 
 TEST(NfrDevice, ParseDevice) {

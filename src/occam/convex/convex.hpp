@@ -103,6 +103,24 @@ struct solve_params {
   /// Gated problems: re-estimate L by power iteration on the working set whenever it has shrunk by 20% since
   /// the last estimate (a sub-operator has a smaller Lipschitz constant, so FISTA may take longer steps).
   bool local_lipschitz = true;
+  /// Celer-style growing working set: at most max(working_set_min, working_set_growth × non-zero groups)
+  /// groups are multiplied, the non-zero ones first, then the zero groups with the largest ‖∇_i‖ > margin·λ
+  /// (the full check every `check_every` steps still sees every group, so the optimum is unchanged);
+  /// working_set_growth = 0 keeps every candidate (the previous behaviour).
+  double working_set_growth = 2.0;
+  std::int64_t working_set_min = 64;
+  /// Groups from outside the working set are admitted only when the KKT residual on the working set is at
+  /// most this fraction of the full one (Celer: solve the small problem before growing it); 1 = always
+  /// (measured faster on the reference problem, bench/RESULTS.convex.md).
+  double working_set_inner = 1.0;
+  /// Newton–CG refinement (docs/convex.md): whenever the support (non-zero groups) is unchanged between two
+  /// full checks, one Newton step on the smooth restriction of F to the support, solved by preconditioned
+  /// conjugate gradients (2 products per CG iteration) and accepted only if it decreases F.
+  bool newton = true;
+  /// The support counts as settled when at most this fraction of it changed since the previous check.
+  double newton_support_change = 0.02;
+  std::int64_t newton_cg_iterations = 15;  ///< CG iterations per Newton step (best of 8/15/25/40)
+  double newton_cg_tol = 0.1;              ///< CG stops when ‖residual‖ ≤ this × ‖∇F_support‖
   // Augmented Lagrangian (ReLU model).
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
   double al_violation_tol = 1e-4;  ///< stop when max violation ≤ this (relative to max |X v|)
@@ -120,12 +138,15 @@ struct solve_stats {
   std::int64_t products = 0;  ///< GEMMs with X or Xᵀ (any width)
   double columns = 0;         ///< Σ over GEMMs of (columns multiplied / full width): full-width equivalents
   std::int64_t lipschitz_estimates = 0;
-  double objective = 0;  ///< F (ReLU: of the final iterate, constraints as they are)
-  double data_loss = 0;  ///< loss part of F
-  double penalty = 0;    ///< λ Σ group norms
-  double gap = -1;       ///< duality gap (squared loss gated ReLU), −1 otherwise
-  double kkt = -1;       ///< ‖min-norm subgradient‖
-  double violation = 0;  ///< ReLU: max constraint violation
+  std::int64_t newton_steps = 0;     ///< accepted Newton–CG steps
+  std::int64_t newton_rejected = 0;  ///< Newton–CG steps that did not decrease F (discarded)
+  std::int64_t cg_iterations = 0;    ///< CG iterations over all Newton steps
+  double objective = 0;              ///< F (ReLU: of the final iterate, constraints as they are)
+  double data_loss = 0;              ///< loss part of F
+  double penalty = 0;                ///< λ Σ group norms
+  double gap = -1;                   ///< duality gap (squared loss gated ReLU), −1 otherwise
+  double kkt = -1;                   ///< ‖min-norm subgradient‖
+  double violation = 0;              ///< ReLU: max constraint violation
   double seconds = 0;
   std::int64_t active = 0;  ///< non-zero groups
   bool converged = false;

@@ -130,6 +130,54 @@ struct smooth_problem {
     }
     return v;
   }
+
+  /// Second derivatives of the smooth part at Z (for Newton–CG): the loss curvature per row (squared: 1/n;
+  /// logistic: σ(1 − σ)/n) and the active pieces of the AL penalty (μ − ρC)_+ (a semismooth Hessian).
+  struct curvature {
+    torch::Tensor wloss, pen, pen2;
+  };
+  curvature curvature_at(const torch::Tensor& Z) const {
+    const auto n = Z.size(0);
+    curvature cv;
+    if (loss == loss_kind::squared) {
+      cv.wloss = torch::full({1, 1}, 1.0 / double(n), Z.options());
+    } else {
+      auto s = torch::sigmoid(-y * predict(Z));  // y² = 1
+      cv.wloss = s * (1 - s) / double(n);
+    }
+    if (constrained()) {
+      cv.pen = (muw - rho * (Sw * Z) > 0).to(Z.scalar_type());
+      if (Ew.defined()) {
+        const auto k = S2w.size(1);
+        auto q = (Ew * Z).view({n, k, m}).sum(2);
+        cv.pen2 = (mu2w - rho * (S2w * q) > 0).to(Z.scalar_type());
+      }
+    }
+    return cv;
+  }
+  /// Hessian of the smooth part (w.r.t. Z) applied to dZ; the cone signs square to 1.
+  torch::Tensor hess_z(const curvature& cv, const torch::Tensor& dZ) const {
+    const auto n = dZ.size(0);
+    auto out = adjoint(cv.wloss * predict(dZ));
+    if (cv.pen.defined()) out = out + rho * cv.pen * dZ;
+    if (cv.pen2.defined()) {
+      const auto k = S2w.size(1);
+      auto q = (Ew * dZ).view({n, k, m}).sum(2);
+      out = out + (Ew.view({n, k, m}) * (rho * cv.pen2 * q).unsqueeze(2)).reshape({n, k * m});
+    }
+    return out;
+  }
+  /// Diagonal of hess_z (n × width): with (X∘X)ᵀ it gives the Jacobi preconditioner in U-space.
+  torch::Tensor hess_diag(const curvature& cv) const {
+    const auto n = DSw.size(0);
+    auto ds = DSw.square();
+    torch::Tensor out =
+        c == 1 ? ds * cv.wloss
+               : (ds.unsqueeze(2) * cv.wloss.unsqueeze(1)).expand({n, ds.size(1), c}).reshape({n, -1});
+    if (cv.pen.defined()) out = out + rho * cv.pen;
+    if (cv.pen2.defined()) out = out + rho * Ew.square() * cv.pen2.repeat_interleave(m, 1);
+    return out;
+  }
 };
 
 torch::Tensor group_norms(const torch::Tensor& U3) {  // d×k×c → k
@@ -164,6 +212,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   torch::Tensor Uw, Zw, Vw, ZV;
   double FU = 0, fU = 0, t = 1;
   bool need_full = true;
+  bool support_stable = false, newton_last = false;
+  std::int64_t newton_wait = 0, checks_since_newton = 0;
+  double F_prev_check = INFINITY, cols_prev_check = 0, fista_rate = 0;
+  torch::Tensor prev_support;
   std::int64_t since_check = 0;
 
   auto forward = [&](const torch::Tensor& U3) {
@@ -189,6 +241,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   auto maybe_local_L = [&]() {
     if (!params.local_lipschitz || sp.constrained()) return;
     const auto k = idx.numel();
+    if (k > estimated_size) estimated_size = k;  // a grown set: backtracking raises L as needed
     if (double(k) > 0.8 * double(estimated_size)) return;
     estimated_size = k;
     L = std::min(L, 1.1 * local_L());
@@ -203,6 +256,90 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     Vw = Uw;
     ZV = Zw;
     t = 1;
+  };
+
+  // Newton–CG on the support S (non-zero groups of the working set). There F is smooth: the Hessian is
+  // Aᵀ∇²ℓ A (through hess_z) plus, per group, λ (I − û ûᵀ)/‖u‖ from the group norm (THEORY §10's penalty).
+  // The step solves H p = −∇F_S by Jacobi-preconditioned CG; X·p accumulates from the CG directions'
+  // products, so the line search costs no further GEMM. Accepted only if F decreases (FISTA's guarantees stay
+  // intact).
+  torch::Tensor X2;  // X∘X for the Jacobi preconditioner
+  auto newton = [&]() -> bool {
+    const auto cc = Uw.size(2), kw = Uw.size(1);
+    auto nrm = group_norms(Uw);
+    auto act = (nrm > 0).nonzero().view(-1);
+    const auto k = act.numel();
+    if (k == 0) return false;
+    if (!X2.defined()) X2 = X.square();
+    sp.restrict_to(idx.index_select(0, act));
+    auto Ua = Uw.index_select(1, act);
+    auto Za = Zw.view({n, kw, cc}).index_select(1, act).reshape({n, k * cc});
+    torch::Tensor dZ;
+    const double f0 = sp.value(Za, &dZ);
+    auto na = nrm.index_select(0, act).view({1, k, 1});
+    auto dir = Ua / na;
+    auto grad = X.t().mm(dZ).view({d, k, cc}) + lambda * dir;
+    auto cv = sp.curvature_at(Za);
+    auto precond = X2.t().mm(sp.hess_diag(cv)).view({d, k, cc}) + lambda * (1 - dir.square()) / na;
+    precond = torch::clamp_min(precond, 1e-12 * lambda);
+    st.products += 2;
+    st.columns += 2.0 * double(k) / double(G);
+    const double F0 = f0 + lambda * na.to(torch::kFloat64).sum().item<double>();
+    // CG on H p = −grad.
+    auto r = -grad;
+    auto x = torch::zeros_like(grad);
+    auto Xx = torch::zeros_like(Za);
+    auto z = r / precond;
+    auto pdir = z;
+    double rz = (r * z).to(torch::kFloat64).sum().item<double>();
+    const double r0 = grad.to(torch::kFloat64).norm().item<double>();
+    for (std::int64_t j = 0; j < params.newton_cg_iterations; ++j) {
+      auto Xp = X.mm(pdir.reshape({d, -1}));
+      auto Hp = X.t().mm(sp.hess_z(cv, Xp)).view({d, k, cc}) +
+                lambda * (pdir - dir * (dir * pdir).sum(std::vector<int64_t>{0, 2}, true)) / na;
+      st.products += 2;
+      st.columns += 2.0 * double(k) / double(G);
+      ++st.cg_iterations;
+      const double pHp = (pdir * Hp).to(torch::kFloat64).sum().item<double>();
+      if (!(pHp > 0)) break;
+      const double alpha = rz / pHp;
+      x = x + alpha * pdir;
+      Xx = Xx + alpha * Xp;
+      r = r - alpha * Hp;
+      if (r.to(torch::kFloat64).norm().item<double>() <= params.newton_cg_tol * r0) break;
+      z = r / precond;
+      const double rz_new = (r * z).to(torch::kFloat64).sum().item<double>();
+      pdir = z + (rz_new / rz) * pdir;
+      rz = rz_new;
+    }
+    const double slope = (grad * x).to(torch::kFloat64).sum().item<double>();
+    bool accepted = false;
+    if (slope < 0) {
+      for (double a = 1; a > 1e-3; a *= 0.5) {
+        auto Un = Ua + a * x;
+        auto Zn = Za + a * Xx;
+        const double fn = sp.value(Zn, nullptr);
+        const double Fn = fn + lambda * group_norms(Un).to(torch::kFloat64).sum().item<double>();
+        if (Fn <= F0 + 1e-4 * a * slope) {
+          Uw = Uw.index_copy(1, act, Un);
+          Zw = Zw.view({n, kw, cc}).index_copy(1, act, Zn.view({n, k, cc})).reshape({n, kw * cc});
+          sp.restrict_to(idx);
+          fU = sp.value(Zw, nullptr);
+          FU = fU + lambda * group_norms(Uw).sum().item<double>();
+          Vw = Uw;
+          ZV = Zw;
+          t = 1;
+          accepted = true;
+          break;
+        }
+      }
+    }
+    if (accepted)
+      ++st.newton_steps;
+    else
+      ++st.newton_rejected;
+    sp.restrict_to(idx);
+    return accepted;
   };
 
   // Full check: gradient on all groups at the current iterate, KKT residual, gap, working-set update.
@@ -229,7 +366,8 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
                   .square()
                   .sum(std::vector<int64_t>{0, 2});
     auto off = torch::relu(ng - lambda).square();
-    res.kkt = std::sqrt(torch::where(active, on, off).to(torch::kFloat64).sum().item<double>());
+    auto sub2 = torch::where(active, on, off).to(torch::kFloat64);  // squared per-group KKT residuals
+    res.kkt = std::sqrt(sub2.sum().item<double>());
     res.penalty = lambda * nu.to(torch::kFloat64).sum().item<double>();
     res.loss = loss_only;
     res.objective = loss_only + res.penalty;
@@ -244,10 +382,39 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       res.gap = res.objective - dual;
     }
     st.active = active.sum().item<std::int64_t>();
+    {
+      // "Settled": at most newton_support_change × |support| groups entered or left since the last check.
+      const auto changed =
+          prev_support.defined() ? (prev_support ^ active).sum().item<std::int64_t>() : st.active + 1;
+      support_stable = st.active > 0 && double(changed) <= params.newton_support_change * double(st.active);
+      prev_support = active;
+    }
     // Working set: non-zero groups and groups whose gradient is close to violating the KKT condition.
     torch::Tensor keep =
         params.working_set ? (active | (ng > params.working_set_margin * lambda)) : torch::ones_like(active);
     auto new_idx = keep.nonzero().view(-1);
+    if (params.working_set && params.working_set_growth > 0) {
+      // Celer-style cap: the non-zero groups first, then the zero groups with the largest ‖∇_i‖.
+      const auto cap = std::max<std::int64_t>(
+          {params.working_set_min, std::int64_t(params.working_set_growth * double(st.active)), st.active});
+      // Celer's rule: admit groups from outside only once the working-set problem is solved well relative
+      // to the violations outside it (its KKT residual ≤ working_set_inner × the full one).
+      if (idx.defined()) {
+        auto in_ws = torch::zeros_like(active).index_fill_(0, idx, true);
+        if (params.working_set_inner < 1 &&
+            std::sqrt(torch::where(in_ws, sub2, torch::zeros_like(sub2)).sum().item<double>()) >
+                params.working_set_inner * res.kkt) {
+          keep = keep & in_ws;
+          new_idx = keep.nonzero().view(-1);
+          if (new_idx.numel() == 0) new_idx = idx;
+        }
+      }
+      if (new_idx.numel() > cap) {
+        auto score = torch::where(active, torch::full_like(ng, INFINITY), ng);
+        score = torch::where(keep, score, torch::full_like(ng, -INFINITY));
+        new_idx = std::get<0>(torch::sort(std::get<1>(torch::topk(score, cap))));
+      }
+    }
     if (new_idx.numel() == 0) new_idx = all.slice(0, 0, 1);
     if (params.on_log) {
       log_record rec;
@@ -311,6 +478,27 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
         res.converged = true;
         break;
       }
+      // A settled support: one Newton–CG step, then an immediate full check (it may finish or go again).
+      // FISTA steps between two Newton steps let groups leave the support (Newton keeps every group
+      // non-zero). Cost-aware: a Newton step is worth it when it lowers F more per product than the last
+      // round of FISTA steps did; otherwise the wait before the next one doubles (so it costs little when it
+      // does not pay: badly conditioned supports, supports still moving).
+      const double F_check = res.objective, cols_check = st.columns;
+      // FISTA's rate from a round that did not start at a Newton point (momentum restarts there).
+      if (!newton_last && std::isfinite(F_prev_check))
+        fista_rate = (F_prev_check - F_check) / std::max(cols_check - cols_prev_check, 1e-9);
+      ++checks_since_newton;
+      if (params.newton && support_stable && !newton_last && checks_since_newton > newton_wait && newton()) {
+        const double newton_rate = (F_check - FU) / std::max(st.columns - cols_check, 1e-9);
+        newton_wait = newton_rate >= fista_rate ? 0 : std::min<std::int64_t>(2 * newton_wait + 1, 31);
+        checks_since_newton = 0;
+        since_check = params.check_every;
+        newton_last = true;
+      } else {
+        newton_last = false;
+      }
+      F_prev_check = newton_last ? FU : F_check;
+      cols_prev_check = st.columns;
     }
     if (it >= max_iter) break;
     ++since_check;

@@ -18,6 +18,7 @@
 #include "occam/compile/network_to_circuit.hpp"
 #include "occam/compile/quantize.hpp"
 #include "occam/complexity/complexity.hpp"
+#include "occam/data/select.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 #include "occam/util/progress.hpp"
@@ -49,6 +50,7 @@ void check_params(const fit_params& p) {
   if (p.prune_method != "magnitude" && p.prune_method != "poisson")
     throw input_error("fit: --prune must be magnitude or poisson, not '" + p.prune_method + "'");
   if (p.truth_table_max_inputs > 20) throw input_error("fit: --truth-table-max-inputs is at most 20");
+  if (p.lut_inputs > 20) throw input_error("fit: --lut-inputs is at most 20");
   if (!(p.gamma > 0)) throw input_error("fit: --gamma must be > 0");
   if (!(p.delta > 0 && p.delta < 1)) throw input_error("fit: --delta must be in (0, 1)");
 }
@@ -225,6 +227,7 @@ void load_candidate_json(const json& j, fit_candidate& c) {
   c.support = j.at("support");
   c.seconds = j.at("seconds");
   c.test_metric = j.at("test_metric").is_null() ? std::nan("") : double(j.at("test_metric"));
+  c.abc_skipped = j.value("abc_skipped", false);
   c.compiled = true;
 }
 
@@ -247,7 +250,11 @@ struct data_view {
   std::vector<std::size_t> S;  ///< view column j = data column S[j]
   data::split sp;
   std::size_t budget = 0;  ///< 0 for the full view
+  std::string tag;         ///< label prefix: "" (all inputs), "in16-" (importance), "sel-" (selection)
 };
+
+/// The view of `sp` on the data columns S (sorted).
+data_view make_view(const data::split& sp, std::vector<std::size_t> S, std::string tag);
 
 data::dataset project(const data::dataset& d, const std::vector<std::size_t>& S) {
   data::dataset p = d;
@@ -280,6 +287,18 @@ std::vector<double> input_importance(const nn::resnet& m) {
 }
 
 /// g restricted to its inputs S (g's other inputs must be outside its support; they become 0).
+data_view make_view(const data::split& sp, std::vector<std::size_t> S, std::string tag) {
+  std::sort(S.begin(), S.end());
+  data_view v;
+  v.S = std::move(S);
+  v.budget = v.S.size();
+  v.tag = std::move(tag);
+  v.sp.train = project(sp.train, v.S);
+  v.sp.valid = project(sp.valid, v.S);
+  v.sp.test = project(sp.test, v.S);
+  return v;
+}
+
 circuit::aig project_inputs(const circuit::aig& g, const std::vector<std::size_t>& S) {
   circuit::aig h;
   std::vector<circuit::literal> pis(g.num_pis(), circuit::lit_false);
@@ -353,6 +372,19 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     return models;
   };
 
+  // Compiler settings for a view's networks. Per-word truth tables (LogicNets style) only where the
+  // network reads more inputs than the truth-table routes take: a network on ≤ truth_table_max_inputs
+  // inputs is tabulated whole by those routes, and its per-word tables cost seconds per candidate.
+  // ABC runs once per circuit (not again on the arithmetic version to compare: the choice is made before
+  // ABC, which keeps the compile time of a candidate to one ABC run).
+  auto compile_params = [&](const data_view& v, const std::string& abc_script) {
+    compile::network_to_circuit_params np;
+    np.abc_script = abc_script;
+    np.lut_inputs = v.sp.train.d_in > P.truth_table_max_inputs || !tt_ok ? P.lut_inputs : 0;
+    np.lut_compare_after_abc = false;
+    return np;
+  };
+
   // --- 1. train along the λ path (THEORY §3), warm starts; input-budget views (Boolean binary tasks)
   // --------
   std::vector<data_view> views(1);
@@ -387,32 +419,58 @@ fit_result fit(const data::split& sp, const fit_params& P) {
                      [&](std::size_t a, std::size_t b) { return imp[a] > imp[b]; });
     for (auto m : budgets) {
       if (m == 0 || m >= train.d_in) continue;
-      data_view v;
-      v.budget = m;
-      v.S.assign(order.begin(), order.begin() + std::ptrdiff_t(m));
-      std::sort(v.S.begin(), v.S.end());
-      v.sp.train = project(sp.train, v.S);
-      v.sp.valid = project(sp.valid, v.S);
-      v.sp.test = project(sp.test, v.S);
-      views.push_back(std::move(v));
-      auto ms = train_path(views.back(), fmt::format("in{}-", m));
+      views.push_back(make_view(sp,
+                                std::vector<std::size_t>(order.begin(), order.begin() + std::ptrdiff_t(m)),
+                                fmt::format("in{}-", m)));
+      auto ms = train_path(views.back(), views.back().tag);
       for (std::size_t s = 0; s < ms.size(); ++s)
         stages.push_back({views.size() - 1, s + 1, P.lambdas[s], ms[s]});
+    }
+  }
+
+  // Input selection from the data (data/select.hpp): one more view, and the lookup tables of step 5b.
+  std::size_t sel_view = 0;  // 0: none
+  if (tt_ok && P.selection_inputs > 0 && train.d_out == 1) {
+    data::select_params sel;
+    sel.max_inputs = std::min<std::size_t>(P.selection_inputs, data::max_table_inputs);
+    sel.progress = P.train.progress;
+    data::select_stats sst;
+    R.selected_inputs = data::select_inputs(train, sel, &sst);
+    R.selection_seconds = sst.seconds;
+    R.selection_loo_accuracy = sst.steps.empty() ? sst.initial_loo_accuracy : sst.steps.back().loo_accuracy;
+    if (P.train.progress)
+      fmt::print(stderr, "input selection: {} inputs, leave-one-out accuracy {:.4f} ({:.1f} s)\n",
+                 R.selected_inputs.size(), R.selection_loo_accuracy, R.selection_seconds);
+    if (!R.selected_inputs.empty()) {
+      views.push_back(make_view(sp, R.selected_inputs, "sel-"));
+      sel_view = views.size() - 1;
+      // A network on the selected inputs when they are fewer than the data has and the truth-table routes
+      // need the reduction; otherwise the view only carries the lookup tables of step 5b.
+      if (train.d_in > P.truth_table_max_inputs) {
+        auto ms = train_path(views.back(), "sel-");
+        for (std::size_t s = 0; s < ms.size(); ++s) stages.push_back({sel_view, s + 1, P.lambdas[s], ms[s]});
+      }
     }
   }
 
   // --- 2. prune (THEORY §2) + masked fine-tuning, 3. quantise (THEORY §4) ---------------------------------
   std::vector<compile::quantized_resnet> quantized;
   std::vector<nn::resnet> pruned_models;  // per (stage, keep)
-  std::vector<std::size_t> model_of;      // candidate → pruned_models index
-  std::vector<std::size_t> view_of;       // candidate → views index
+  struct pruned_info {
+    std::size_t view, stage;
+    double lambda, keep;
+    std::int64_t nonzero;
+  };
+  std::vector<pruned_info> pruned_of;  // parallel to pruned_models
+  std::vector<std::size_t> model_of;   // candidate → pruned_models index
+  std::vector<std::size_t> view_of;    // candidate → views index
   {
     progress_bar bar("prune+quantise", stages.size() * P.keep_fractions.size(),
                      P.train.progress && progress_bar::stderr_is_terminal());
     std::size_t done = 0;
     for (const auto& st : stages) {
       const data_view& v = views[st.view];
-      const std::string vtag = v.budget ? fmt::format("in{}-", v.budget) : std::string();
+      const std::string& vtag = v.tag;
       const auto& base = st.model;
       const auto nz = base.nonzero_count();
       const auto x_train = nn::inputs_tensor(v.sp.train);
@@ -447,6 +505,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
           if (write) nn::save_model(pm, cache.string());
         }
         pruned_models.push_back(pm);
+        pruned_of.push_back({st.view, st.stage, st.lambda, keep, pm.nonzero_count()});
         for (unsigned b : P.bits) {
           compile::quantize_params qp;
           qp.weight_bits = qp.activation_bits = b;
@@ -468,7 +527,8 @@ fit_result fit(const data::split& sp, const fit_params& P) {
               train.kind == task_kind::regression ? std::sqrt(rep.quantized_metric) : rep.quantized_metric;
           c.valid_error = train.kind == task_kind::regression ? c.valid_metric : 1 - c.valid_metric;
           compile::network_to_circuit_stats nst;
-          auto g = compile::network_to_circuit(q, {}, &nst);
+          auto np = compile_params(v, "");
+          auto g = compile::network_to_circuit(q, np, &nst);
           c.ands_generated = nst.ands_generated;
           c.support = support_of(g).size();
           R.candidates.push_back(c);
@@ -555,14 +615,14 @@ fit_result fit(const data::split& sp, const fit_params& P) {
   std::iota(q_of.begin(), q_of.end(), 0);
   auto finish_candidate = [&](std::size_t idx, circuit::aig g, bool network_route) {
     auto& c = R.candidates[idx];
-    auto& q = quantized[q_of[idx]];
+    const compile::quantized_resnet* q = network_route ? &quantized[q_of[idx]] : nullptr;
     const data_view& v = views[view_of[idx]];
     auto stats = circuit::statistics(g);
     c.ands = stats.ands;
     c.depth = stats.depth;
     c.support = support_of(g).size();
     const data::dataset& valid = v.sp.valid.n > 0 ? v.sp.valid : v.sp.train;
-    auto ev_valid = network_route ? evaluate_circuit(g, q, valid, true) : evaluate_boolean_circuit(g, valid);
+    auto ev_valid = network_route ? evaluate_circuit(g, *q, valid, true) : evaluate_boolean_circuit(g, valid);
     if (network_route && ev_valid.mismatched_rows)
       throw std::logic_error(
           fmt::format("fit: compiled circuit {} differs from its quantised network on {} rows", c.label,
@@ -570,11 +630,11 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     c.valid_metric = ev_valid.metric;
     c.valid_error = ev_valid.error;
     c.train_error =
-        (network_route ? evaluate_circuit(g, q, v.sp.train, false) : evaluate_boolean_circuit(g, v.sp.train))
+        (network_route ? evaluate_circuit(g, *q, v.sp.train, false) : evaluate_boolean_circuit(g, v.sp.train))
             .error;
     if (v.sp.test.n > 0)
       c.test_metric =
-          (network_route ? evaluate_circuit(g, q, v.sp.test, false) : evaluate_boolean_circuit(g, v.sp.test))
+          (network_route ? evaluate_circuit(g, *q, v.sp.test, false) : evaluate_boolean_circuit(g, v.sp.test))
               .metric;
     c.compiled = true;
     if (write) {
@@ -601,8 +661,11 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     for (auto idx : to_compile) {
       auto t0 = std::chrono::steady_clock::now();
       if (!load_cached(idx)) {
-        compile::network_to_circuit_params np;
-        np.abc_script = P.abc_script;
+        auto np = compile_params(views[view_of[idx]], P.abc_script);
+        if (P.max_ands > 0 && R.candidates[idx].ands_generated > 4 * P.max_ands) {
+          np.abc_script.clear();
+          R.candidates[idx].abc_skipped = true;
+        }
         compile::network_to_circuit_stats st;
         auto g = compile::network_to_circuit(quantized[idx], np, &st);
         R.candidates[idx].seconds = seconds_since(t0);
@@ -616,9 +679,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         for (const char* route : {"tt-full", "tt-dc"}) {
           fit_candidate c = R.candidates[idx];
           c.route = route;
-          c.label =
-              fmt::format("{}s{} keep={} b={} {}", v.budget ? fmt::format("in{}-", v.budget) : std::string(),
-                          c.stage, fixed(c.keep), c.bits, route);
+          c.label = fmt::format("{}s{} keep={} b={} {}", v.tag, c.stage, fixed(c.keep), c.bits, route);
           c.ands_generated = 0;
           R.candidates.push_back(c);
           q_of.push_back(q_of[idx]);
@@ -648,6 +709,140 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         }
       }
       bar.update(++done, fmt::format("{} ANDs", R.candidates[idx].ands));
+    }
+    bar.finish();
+  }
+
+  // --- 5b. lookup tables over the selected inputs, straight from the training rows (no network) ----------
+  if (sel_view > 0 && P.table_route) {
+    const data_view& v = views[sel_view];
+    const auto& sel = R.selected_inputs;
+    // Table input k = sel[k]; its position in the (sorted) view.
+    std::vector<std::size_t> pos(sel.size());
+    for (std::size_t k = 0; k < sel.size(); ++k)
+      pos[k] = std::size_t(std::lower_bound(v.S.begin(), v.S.end(), sel[k]) - v.S.begin());
+    circuit::aig names;
+    for (auto i : v.S) names.create_pi("x" + std::to_string(i));
+    std::vector<std::size_t> sizes;
+    for (std::size_t m : {sel.size(), (3 * sel.size() + 3) / 4, (sel.size() + 1) / 2})
+      if (m > 0 && std::find(sizes.begin(), sizes.end(), m) == sizes.end()) sizes.push_back(m);
+    for (std::size_t m : sizes) {
+      const std::vector<std::size_t> prefix(sel.begin(), sel.begin() + std::ptrdiff_t(m));
+      const auto table = data::build_lookup_table(train, prefix);
+      for (const char* route : {"table", "table-dc"}) {
+        fit_candidate c;
+        c.route = route;
+        c.keep = 1;
+        c.input_budget = m;
+        c.label = fmt::format("sel{} {}", m, route);
+        R.candidates.push_back(c);
+        q_of.push_back(std::numeric_limits<std::size_t>::max());
+        view_of.push_back(sel_view);
+        circuits.emplace_back();
+        const std::size_t j = R.candidates.size() - 1;
+        if (load_cached(j)) continue;
+        auto t1 = std::chrono::steady_clock::now();
+        const bool dc = std::string(route) == "table-dc";
+        circuit::truth_table t;
+        t.num_inputs = unsigned(m);
+        const std::size_t words = std::max<std::size_t>(1, (table.cells() + 63) / 64);
+        t.on.assign(words, 0);
+        t.care.assign(words, 0);
+        for (std::size_t cell = 0; cell < table.cells(); ++cell)
+          if (!dc || table.seen(cell)) t.set(cell, table.labels[cell] != 0, true);
+        circuit::synth_params sp2 = P.synth;
+        if (sp2.abc_script == "medium") sp2.abc_script = P.abc_script;
+        auto small = circuit::synthesize_truth_tables({t}, sp2);
+        std::vector<std::size_t> at(pos.begin(), pos.begin() + std::ptrdiff_t(m));
+        auto g = embed(small, at, names);
+        R.candidates[j].seconds = seconds_since(t1);
+        finish_candidate(j, std::move(g), false);
+      }
+    }
+  }
+
+  // --- 5c. the float networks' own functions on views of ≤ truth_table_max_inputs inputs -------------------
+  // A network on ≤ 16 Boolean inputs is a function of ≤ 2^16 rows: tabulating it skips quantisation (whose
+  // few bits can cost accuracy: powers-of-two weights such as a comparator's do not fit b = 4) and arithmetic
+  // alike. The circuit's size is the function's, not the network's; the most accurate networks are taken.
+  if (tt_ok && P.float_truth_table) {
+    struct ranked {
+      std::size_t model;
+      double accuracy;
+      std::int64_t nonzero;
+    };
+    std::vector<ranked> rs;
+    for (std::size_t m = 0; m < pruned_models.size(); ++m) {
+      const data_view& v = views[pruned_of[m].view];
+      if (v.sp.train.d_in > P.truth_table_max_inputs) continue;
+      const data::dataset& valid = v.sp.valid.n > 0 ? v.sp.valid : v.sp.train;
+      rs.push_back({m, nn::evaluate(pruned_models[m], valid).accuracy, pruned_of[m].nonzero});
+    }
+    std::stable_sort(rs.begin(), rs.end(), [](const ranked& a, const ranked& b) {
+      return std::tie(b.accuracy, a.nonzero) < std::tie(a.accuracy, b.nonzero);
+    });
+    rs.resize(std::min<std::size_t>(rs.size(), std::max<std::size_t>(2, P.max_compile / 2)));
+    progress_bar bar("float tables", rs.size(), P.train.progress && progress_bar::stderr_is_terminal());
+    std::size_t done = 0;
+    for (const auto& r : rs) {
+      const auto& info = pruned_of[r.model];
+      const data_view& v = views[info.view];
+      const unsigned m_in = unsigned(v.sp.train.d_in);
+      const std::uint64_t rows = std::uint64_t(1) << m_in;
+      std::vector<circuit::truth_table> full;
+      for (const char* route : {"tt-float", "tt-float-dc"}) {
+        fit_candidate c;
+        c.stage = info.stage;
+        c.lambda = info.lambda;
+        c.keep = info.keep;
+        c.input_budget = v.budget;
+        c.nonzero = info.nonzero;
+        c.route = route;
+        c.label = fmt::format("{}s{} keep={} float {}", v.tag, info.stage, fixed(info.keep), route);
+        R.candidates.push_back(c);
+        q_of.push_back(std::numeric_limits<std::size_t>::max());
+        view_of.push_back(info.view);
+        circuits.emplace_back();
+        const std::size_t j = R.candidates.size() - 1;
+        if (load_cached(j)) continue;
+        auto t1 = std::chrono::steady_clock::now();
+        if (full.empty()) {
+          // Every row of {0,1}^m_in through the float network (minterm bit b = view input b).
+          auto x = torch::zeros({std::int64_t(rows), std::int64_t(m_in)}, torch::kFloat32);
+          auto xa = x.accessor<float, 2>();
+          for (std::uint64_t row = 0; row < rows; ++row)
+            for (unsigned b = 0; b < m_in; ++b) xa[std::int64_t(row)][b] = float((row >> b) & 1);
+          torch::Tensor dec;
+          {
+            torch::NoGradGuard ng;
+            dec = pruned_models[r.model].forward(x).gt(0).contiguous();
+          }
+          auto da = dec.accessor<bool, 2>();
+          for (std::int64_t o = 0; o < dec.size(1); ++o) {
+            circuit::truth_table t = circuit::truth_table::constant(m_in, false);
+            for (std::uint64_t row = 0; row < rows; ++row)
+              if (da[std::int64_t(row)][o]) t.set(row, true);
+            full.push_back(std::move(t));
+          }
+        }
+        auto tts = full;
+        if (std::string(route) == "tt-float-dc") {
+          for (auto& t : tts) std::fill(t.care.begin(), t.care.end(), 0);
+          const auto& tr = v.sp.train;
+          for (std::size_t row = 0; row < tr.n; ++row) {
+            std::uint64_t m = 0;
+            for (unsigned b = 0; b < m_in; ++b)
+              if (tr.x[row * tr.d_in + b] > 0.5f) m |= std::uint64_t(1) << b;
+            for (auto& t : tts) t.care[m / 64] |= std::uint64_t(1) << (m % 64);
+          }
+        }
+        circuit::synth_params sp2 = P.synth;
+        if (sp2.abc_script == "medium") sp2.abc_script = P.abc_script;
+        auto g = circuit::synthesize_truth_tables(tts, sp2);
+        R.candidates[j].seconds = seconds_since(t1);
+        finish_candidate(j, std::move(g), false);
+      }
+      bar.update(++done);
     }
     bar.finish();
   }
@@ -693,16 +888,21 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     auto& c = R.candidates[ci];
     const data_view& v = views[view_of[ci]];
     circuit::aig small = circuits[ci];
-    R.model = pruned_models[model_of[q_of[ci]]];
+    const bool has_network = q_of[ci] < quantized.size();
+    if (has_network) R.model = pruned_models[model_of[q_of[ci]]];
+    for (std::size_t m = 0; m < pruned_models.size() && !has_network; ++m)  // float truth-table routes
+      if (c.route.rfind("tt-float", 0) == 0 && pruned_of[m].view == view_of[ci] &&
+          pruned_of[m].stage == c.stage && pruned_of[m].keep == c.keep)
+        R.model = pruned_models[m];
     if (!P.final_abc_script.empty() && P.final_abc_script != P.abc_script) {
       auto g = circuit::abc_optimize(small, circuit::expand_abc_script(P.final_abc_script), P.synth.abc);
       auto st = circuit::statistics(g);
       if (st.ands < c.ands) {
         // ABC keeps the function; check it on the validation rows anyway before trusting it.
-        auto& q = quantized[q_of[ci]];
+        const compile::quantized_resnet* q = c.route == "network" ? &quantized[q_of[ci]] : nullptr;
         const data::dataset& valid = v.sp.valid.n > 0 ? v.sp.valid : v.sp.train;
         auto ev =
-            c.route == "network" ? evaluate_circuit(g, q, valid, true) : evaluate_boolean_circuit(g, valid);
+            c.route == "network" ? evaluate_circuit(g, *q, valid, true) : evaluate_boolean_circuit(g, valid);
         if (ev.mismatched_rows == 0 && std::abs(ev.metric - c.valid_metric) < 1e-12) {
           small = std::move(g);
           c.ands = st.ands;

@@ -60,6 +60,24 @@ struct fit_params {
   /// apply to data with many inputs. Empty = automatic: {max, max/2} with max = truth_table_max_inputs when
   /// the data has more inputs than that.
   std::vector<std::size_t> input_budgets;
+  /// Input selection from the data (data/select.hpp, single-output Boolean binary tasks): the inputs chosen
+  /// by greedy leave-one-out lookup-table selection (at most this many; 0 = off) carry the lookup-table
+  /// routes below and, when the data has more than truth_table_max_inputs inputs, one more view ("sel-"
+  /// labels) trained along the same λ path; unlike the importance ranking the selection finds parity-like
+  /// structure (an adder's sum bit) that a network trained on all inputs misses.
+  std::size_t selection_inputs = 16;
+  /// With the selection: also synthesise the lookup table over prefixes of the selected inputs directly
+  /// from the training rows — "table": each cell's majority, unseen cells take the coarser tables' answer
+  /// (a complete function); "table-dc": seen cells' majority, unseen cells don't-care. No network involved.
+  bool table_route = true;
+  /// Binary tasks on Boolean inputs: the most accurate pruned float networks on views of ≤
+  /// truth_table_max_inputs inputs are tabulated on all 2^m input rows and synthesised ("tt-float": their
+  /// exact decision function; "tt-float-dc": only the training rows cared for) — no quantisation involved.
+  bool float_truth_table = true;
+  /// Per-word truth-table synthesis in the network compiler (compile::network_to_circuit_params::lut_inputs,
+  /// LogicNets style): words computed from ≤ lut_inputs operand bits are synthesised from their truth tables
+  /// when that is smaller than their arithmetic. 0 = arithmetic only.
+  unsigned lut_inputs = 12;
   circuit::synth_params synth;
   /// Report: ĉ_γ for this γ, and the PAC bound's δ.
   double gamma = 2.0;
@@ -78,8 +96,10 @@ struct fit_candidate {
   double lambda = 0, keep = 1;
   std::size_t input_budget = 0;  ///< 0: all inputs; else the input-budget view it was trained on
   std::int64_t nonzero = 0;      ///< non-zero float weights of the pruned network
-  unsigned bits = 0;
-  std::string route;  ///< "network", "tt-full" or "tt-dc"
+  unsigned bits = 0;             ///< 0: not quantised (float and table routes)
+  /// "network", "tt-full", "tt-dc" (quantised network), "tt-float", "tt-float-dc" (float network), "table",
+  /// "table-dc" (lookup table over selected inputs)
+  std::string route;
   /// Validation metric of the circuit: accuracy (classification) or RMSE vs targets (regression), and the
   /// error ε = 1 − accuracy or the RMSE.
   double valid_metric = 0, valid_error = 0;
@@ -90,6 +110,9 @@ struct fit_candidate {
   std::uint32_t depth = 0;
   std::size_t support = 0;  ///< circuit inputs the outputs depend on
   bool compiled = false;
+  /// Network route under a budget: the generated circuit was > 4 × max_ands, which ABC cannot bring under
+  /// the budget, so it was not optimised (ands = its generated size); it still feeds the truth-table routes.
+  bool abc_skipped = false;
   double seconds = 0;  ///< compile + ABC time
 };
 
@@ -106,7 +129,11 @@ struct fit_result {
   std::ptrdiff_t chosen = -1;  ///< index into candidates (−1: none fits the budget)
   circuit::aig circuit;        ///< the chosen circuit (after final_abc_script), over all data inputs
   std::vector<std::size_t> chosen_inputs;  ///< data inputs the chosen candidate's network reads (its view)
-  nn::resnet model;                        ///< the chosen candidate's (pruned, fine-tuned) float network
+  nn::resnet model;  ///< the chosen candidate's (pruned, fine-tuned) float network; empty for table routes
+  /// Input selection (selection_inputs > 0 and the data qualifies): inputs in selection order, the lookup
+  /// table's leave-one-out training accuracy over them, and the time the selection took.
+  std::vector<std::size_t> selected_inputs;
+  double selection_loo_accuracy = 0, selection_seconds = 0;
   report::pac_bound_result pac;
   double seconds = 0;
   std::vector<std::string> files;  ///< written into out_dir

@@ -56,6 +56,10 @@ json params_summary(const fit_params& P) {
           {"truth_table_route", P.truth_table_route},
           {"truth_table_max_inputs", P.truth_table_max_inputs},
           {"input_budgets", P.input_budgets},
+          {"selection_inputs", P.selection_inputs},
+          {"table_route", P.table_route},
+          {"float_truth_table", P.float_truth_table},
+          {"lut_inputs", P.lut_inputs},
           {"gamma", P.gamma},
           {"delta", P.delta}};
 }
@@ -87,6 +91,7 @@ nlohmann::json to_json(const fit_candidate& c) {
             {"train_error", c.train_error},
             {"ands_generated", c.ands_generated},
             {"compiled", c.compiled},
+            {"abc_skipped", c.abc_skipped},
             {"seconds", c.seconds}};
   j["test_metric"] = std::isnan(c.test_metric) ? json(nullptr) : json(c.test_metric);
   return j;
@@ -103,8 +108,10 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
     wrote(out / "circuit.aig");
     circuit::write_circuit(R.circuit, out / "circuit.v");
     wrote(out / "circuit.v");
-    nn::save_model(R.model, (out / "model.occam").string());
-    wrote(out / "model.occam");
+    if (R.model.U.defined()) {  // table routes have no network
+      nn::save_model(R.model, (out / "model.occam").string());
+      wrote(out / "model.occam");
+    }
   }
   report::write_points_csv(out / "points.csv", R.points);
   wrote(out / "points.csv");
@@ -120,6 +127,10 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
   for (const auto& p : R.front) j["front"].push_back(report::to_json(p));
   j["rate"] = report::to_json(R.rate);
   j["c_gamma"] = {{"gamma", P.gamma}, {"value", R.c_gamma}};
+  if (!R.selected_inputs.empty())
+    j["selection"] = {{"inputs", R.selected_inputs},
+                      {"loo_accuracy", R.selection_loo_accuracy},
+                      {"seconds", R.selection_seconds}};
   if (R.chosen >= 0) {
     const auto& c = R.candidates[std::size_t(R.chosen)];
     j["chosen"] = to_json(c);
@@ -174,11 +185,21 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
           "{:.4f}{}.\n",
           P.delta, c.train_error, sp.train.n, R.pac.ell, R.pac.bound,
           R.pac.bound >= 1 ? " (vacuous: the circuit has too many nodes for this many samples)" : "");
-    md << "\nFiles: `circuit.aig`, `circuit.v`, `model.occam` (the pruned float network), `report.json`, "
-          "`points.csv`.\n\n";
+    md << (R.model.U.defined()
+               ? "\nFiles: `circuit.aig`, `circuit.v`, `model.occam` (the pruned float network), "
+                 "`report.json`, "
+                 "`points.csv`.\n\n"
+               : "\nFiles: `circuit.aig`, `circuit.v` (a lookup table over the selected inputs: no network), "
+                 "`report.json`, `points.csv`.\n\n");
   } else {
     md << "## No circuit fits the budget\n\n";
   }
+  if (!R.selected_inputs.empty())
+    md << fmt::format(
+        "Input selection (greedy leave-one-out lookup tables, docs/select.md): inputs [{}] in selection "
+        "order, "
+        "leave-one-out training accuracy {:.4f}, {:.1f} s.\n\n",
+        fmt::join(R.selected_inputs, ", "), R.selection_loo_accuracy, R.selection_seconds);
   md << "## Size against error (THEORY §4)\n\n";
   if (R.rate.valid)
     md << fmt::format(

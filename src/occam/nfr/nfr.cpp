@@ -449,11 +449,27 @@ torch::Tensor step_divisor(const mlp& net, std::size_t l, bool is_bias) {
 }
 }  // namespace
 
+namespace {
+// Data that does not fit the network is the caller's input error, not a libtorch shape exception.
+void check_shapes(const char* what, const mlp& net, const torch::Tensor& x, const torch::Tensor& y) {
+  std::ostringstream msg;
+  if (x.dim() != 2 || x.size(1) != net.d_in()) {
+    msg << what << ": inputs have shape " << x.sizes() << ", the network reads " << net.d_in() << " inputs";
+    throw input_error(msg.str());
+  }
+  if (y.dim() < 1 || y.size(0) != x.size(0)) {
+    msg << what << ": " << (y.dim() ? y.size(0) : 0) << " target rows for " << x.size(0) << " input rows";
+    throw input_error(msg.str());
+  }
+}
+}  // namespace
+
 train_stats train(mlp& net, const torch::Tensor& x_all, const torch::Tensor& y_all, data::task_kind kind,
                   const train_params& p) {
   if (p.epochs < 0 || p.batch <= 0 || !(p.lr > 0))
     throw input_error("train: epochs ≥ 0, batch > 0, lr > 0 needed");
   if (p.lambda < 0 || p.temperature < 0) throw input_error("train: lambda and temperature must be ≥ 0");
+  check_shapes("train", net, x_all, y_all);
   const torch::Device device = net.device();
   const torch::Tensor x = x_all.to(device, net.dtype());
   const torch::Tensor y =
@@ -583,6 +599,7 @@ train_stats train(mlp& net, const torch::Tensor& x_all, const torch::Tensor& y_a
 
 eval_result evaluate(const mlp& net, const torch::Tensor& x_all, const torch::Tensor& y_all,
                      data::task_kind kind, penalty_kind pk, double lambda, int64_t batch) {
+  check_shapes("evaluate", net, x_all, y_all);
   torch::NoGradGuard ng;
   const auto device = net.device();
   const int64_t n = x_all.size(0);
