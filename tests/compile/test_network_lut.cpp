@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "circuit_test_util.hpp"
+#include "compile_test_util.hpp"
 #include "occam/circuit/abc.hpp"
 #include "occam/circuit/simulate.hpp"
 #include "occam/compile/network_to_circuit.hpp"
@@ -86,43 +88,6 @@ quantized_resnet random_quantized(const net_spec& s, std::uint64_t seed) {
   return q;
 }
 
-std::vector<std::int64_t> all_codes(std::size_t d, unsigned bits) {
-  const std::size_t rows = std::size_t(1) << (d * bits);
-  std::vector<std::int64_t> c(rows * d);
-  for (std::size_t m = 0; m < rows; ++m)
-    for (std::size_t i = 0; i < d; ++i) c[m * d + i] = std::int64_t((m >> (i * bits)) & ((1u << bits) - 1));
-  return c;
-}
-
-std::vector<std::int64_t> random_codes(std::size_t n, std::size_t d, unsigned bits, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::int64_t> c(n * d);
-  for (auto& v : c) v = std::int64_t(rng() & ((1u << bits) - 1));
-  return c;
-}
-
-/// Output bits of `g` that differ from simulate_quantized's decision on the code rows.
-std::size_t mismatches(const circuit::aig& g, const quantized_resnet& q,
-                       const std::vector<std::int64_t>& codes) {
-  const std::size_t n = codes.size() / q.d_in;
-  EXPECT_EQ(g.num_pis(), circuit_input_count(q));
-  EXPECT_EQ(g.num_pos(), circuit_output_count(q));
-  circuit::pattern_set in(g.num_pis(), n);
-  for (std::size_t r = 0; r < n; ++r) {
-    auto bits = circuit_input_bits(q, codes.data() + r * q.d_in);
-    for (std::size_t i = 0; i < bits.size(); ++i) in.set(i, r, bits[i]);
-  }
-  auto out = circuit::simulate(g, in);
-  auto acc = simulate_quantized(q, codes);
-  std::size_t bad = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    auto want = expected_output_bits(q, acc.data() + r * q.d_out);
-    for (std::size_t o = 0; o < want.size(); ++o) bad += out.get(o, r) != want[o];
-  }
-  return bad;
-}
-
-/// Whether every output of `g` is constant over all inputs (≤ 20 inputs).
 bool constant_outputs(const circuit::aig& g) {
   for (const auto& t : circuit::truth_tables(g)) {
     const std::size_t rows = std::size_t(1) << g.num_pis();
@@ -157,10 +122,10 @@ TEST(NetworkLut, BooleanExhaustiveAllK) {
         s.d_out = kind == data::task_kind::multiclass ? 3 : 2;
         s.density = 0.35;
         auto q = random_quantized(s, ++seed);
-        const auto codes = all_codes(d, 1);
+        const auto codes = occam_test::all_codes(d, 1);
         network_to_circuit_stats s0;
         auto g0 = network_to_circuit(q, {}, &s0);
-        ASSERT_EQ(mismatches(g0, q, codes), 0u);
+        ASSERT_EQ(occam_test::circuit_mismatches(g0, q, codes), 0u);
         EXPECT_EQ(s0.lut_words, 0u);
         non_constant += !constant_outputs(g0);
         // (K, partial-sum bits P): P = 0 compiles whole words only.
@@ -172,7 +137,7 @@ TEST(NetworkLut, BooleanExhaustiveAllK) {
           auto p = with_k(K);
           p.lut_partial_sum_inputs = P;
           auto g = network_to_circuit(q, p, &st);
-          EXPECT_EQ(mismatches(g, q, codes), 0u);
+          EXPECT_EQ(occam_test::circuit_mismatches(g, q, codes), 0u);
           EXPECT_LE(st.ands_generated, s0.ands_generated);
           EXPECT_EQ(st.ands_arithmetic, s0.ands_generated);
           EXPECT_EQ(circuit::statistics(g).ands, st.ands_generated);
@@ -206,16 +171,16 @@ TEST(NetworkLut, MultiBitInputs) {
         s.rounding = mode;
         s.density = 0.5;
         auto q = random_quantized(s, ++seed);
-        const auto codes = d == 2 ? all_codes(2, 4) : random_codes(2000, d, 4, seed);
+        const auto codes = d == 2 ? occam_test::all_codes(2, 4) : occam_test::random_codes(2000, d, 4, seed);
         network_to_circuit_stats s0;
         auto g0 = network_to_circuit(q, {}, &s0);
-        ASSERT_EQ(mismatches(g0, q, codes), 0u);
+        ASSERT_EQ(occam_test::circuit_mismatches(g0, q, codes), 0u);
         for (auto [K, care] : {std::pair{6u, 16u}, std::pair{12u, 0u}, std::pair{d == 2 ? 16u : 12u, 16u}}) {
           SCOPED_TRACE("d " + std::to_string(d) + " K " + std::to_string(K) + " care " +
                        std::to_string(care));
           network_to_circuit_stats st;
           auto g = network_to_circuit(q, with_k(K, care), &st);
-          EXPECT_EQ(mismatches(g, q, codes), 0u);
+          EXPECT_EQ(occam_test::circuit_mismatches(g, q, codes), 0u);
           EXPECT_LE(st.ands_generated, s0.ands_generated);
         }
       }
@@ -234,13 +199,13 @@ TEST(NetworkLut, PrunedDeepNetworksExhaustive) {
     s.weight_bits = 6;
     s.activation_bits = 8;
     auto q = random_quantized(s, seed);
-    const auto codes = all_codes(10, 1);
+    const auto codes = occam_test::all_codes(10, 1);
     network_to_circuit_stats s0, s8;
     auto g0 = network_to_circuit(q, {}, &s0);
     auto g8 = network_to_circuit(q, with_k(8), &s8);
     SCOPED_TRACE("seed " + std::to_string(seed));
-    EXPECT_EQ(mismatches(g0, q, codes), 0u);
-    EXPECT_EQ(mismatches(g8, q, codes), 0u);
+    EXPECT_EQ(occam_test::circuit_mismatches(g0, q, codes), 0u);
+    EXPECT_EQ(occam_test::circuit_mismatches(g8, q, codes), 0u);
     non_constant += !constant_outputs(g0);
     EXPECT_LE(s8.ands_generated, s0.ands_generated);
     EXPECT_EQ(s8.ands_arithmetic, s0.ands_generated);
@@ -270,8 +235,8 @@ TEST(NetworkLut, FewBitNeuronBecomesLut) {
   network_to_circuit_stats s0, s2;
   auto g0 = network_to_circuit(q, {}, &s0);
   auto g2 = network_to_circuit(q, with_k(2), &s2);
-  EXPECT_EQ(mismatches(g0, q, all_codes(2, 1)), 0u);
-  EXPECT_EQ(mismatches(g2, q, all_codes(2, 1)), 0u);
+  EXPECT_EQ(occam_test::circuit_mismatches(g0, q, occam_test::all_codes(2, 1)), 0u);
+  EXPECT_EQ(occam_test::circuit_mismatches(g2, q, occam_test::all_codes(2, 1)), 0u);
   EXPECT_GT(s2.lut_words, 0u);
   EXPECT_GT(s2.lut_ands_saved, 0u);
   EXPECT_FALSE(s2.lut_fallback);
@@ -282,7 +247,7 @@ TEST(NetworkLut, FewBitNeuronBecomesLut) {
 
 // ABC after per-word synthesis keeps the function (cec against the generated AIG).
 TEST(NetworkLut, AbcKeepsFunction) {
-  if (std::system("command -v berkeley-abc > /dev/null 2>&1") != 0) GTEST_SKIP() << "berkeley-abc missing";
+  if (!circuit::testing::abc_available()) GTEST_SKIP() << "berkeley-abc missing";
   net_spec s;
   s.d_in = 8;
   s.depth = 2;
@@ -300,7 +265,7 @@ TEST(NetworkLut, AbcKeepsFunction) {
   network_to_circuit_stats st0;
   network_to_circuit(q, p0, &st0);
   EXPECT_LE(st.ands, st0.ands);
-  EXPECT_EQ(mismatches(h, q, all_codes(8, 1)), 0u);
+  EXPECT_EQ(occam_test::circuit_mismatches(h, q, occam_test::all_codes(8, 1)), 0u);
 }
 
 TEST(NetworkLut, RejectsTooWideTables) {

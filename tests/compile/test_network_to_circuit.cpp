@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "circuit_test_util.hpp"
+#include "compile_test_util.hpp"
 #include "occam/circuit/abc.hpp"
 #include "occam/circuit/simulate.hpp"
 #include "occam/compile/network_to_circuit.hpp"
@@ -46,37 +48,8 @@ nn::resnet random_net(std::int64_t d_in, std::int64_t depth, data::task_kind kin
 /// Checks every output bit of `g` against simulate_quantized on the code rows; returns rows checked.
 std::size_t check_circuit(const circuit::aig& g, const quantized_resnet& q,
                           const std::vector<std::int64_t>& codes) {
-  const std::size_t n = codes.size() / q.d_in;
-  EXPECT_EQ(g.num_pis(), circuit_input_count(q));
-  EXPECT_EQ(g.num_pos(), circuit_output_count(q));
-  circuit::pattern_set in(g.num_pis(), n);
-  for (std::size_t r = 0; r < n; ++r) {
-    auto bits = circuit_input_bits(q, codes.data() + r * q.d_in);
-    for (std::size_t i = 0; i < bits.size(); ++i) in.set(i, r, bits[i]);
-  }
-  auto out = circuit::simulate(g, in);
-  auto acc = simulate_quantized(q, codes);
-  std::size_t bad = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    auto want = expected_output_bits(q, acc.data() + r * q.d_out);
-    for (std::size_t o = 0; o < want.size(); ++o) bad += out.get(o, r) != want[o];
-  }
-  EXPECT_EQ(bad, 0u);
-  return n;
-}
-
-std::vector<std::int64_t> all_boolean_codes(std::size_t d) {
-  std::vector<std::int64_t> c((std::size_t(1) << d) * d);
-  for (std::size_t m = 0; m < (std::size_t(1) << d); ++m)
-    for (std::size_t i = 0; i < d; ++i) c[m * d + i] = (m >> i) & 1u;
-  return c;
-}
-
-std::vector<std::int64_t> random_codes(std::size_t n, std::size_t d, unsigned bits, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::int64_t> c(n * d);
-  for (auto& v : c) v = std::int64_t(rng() & ((1u << bits) - 1));
-  return c;
+  EXPECT_EQ(occam_test::circuit_mismatches(g, q, codes), 0u);
+  return codes.size() / q.d_in;
 }
 
 /// Uniform data in the net's box with targets from the float network itself (so float error is 0).
@@ -116,10 +89,6 @@ data::dataset self_labelled(const nn::resnet& m, std::size_t n, std::uint64_t se
   return d;
 }
 
-bool have_abc() {
-  return std::system("command -v berkeley-abc > /dev/null 2>&1") == 0;
-}
-
 }  // namespace
 
 // Boolean inputs, exhaustively: depth 0..3, dense and pruned, every task kind.
@@ -138,7 +107,7 @@ TEST(NetworkToCircuit, BooleanInputsExhaustive) {
         network_to_circuit_stats st;
         auto g = network_to_circuit(q, {}, &st);
         SCOPED_TRACE("depth " + std::to_string(depth) + " zeros " + std::to_string(zeros));
-        check_circuit(g, q, all_boolean_codes(5));
+        check_circuit(g, q, occam_test::all_codes(5, 1));
         // Layer-1 products of Boolean inputs are masks, never multipliers (unless all weights are zero).
         if (depth > 0 && zeros == 0.0) {
           EXPECT_GT(st.masked_products, 0u);
@@ -162,8 +131,8 @@ TEST(NetworkToCircuit, RealInputsRandom) {
         auto q = quantize(m, qp);
         auto g = network_to_circuit(q);
         SCOPED_TRACE("depth " + std::to_string(depth));
-        check_circuit(g, q, random_codes(300, 2, 4, seed));
-        check_circuit(g, q, all_boolean_codes(2));  // codes 0/1 include the box corner lo
+        check_circuit(g, q, occam_test::random_codes(300, 2, 4, seed));
+        check_circuit(g, q, occam_test::all_codes(2, 1));  // codes 0/1 include the box corner lo
       }
 }
 
@@ -186,7 +155,7 @@ TEST(NetworkToCircuit, ZeroWeightsReduceAnds) {
   auto gs = network_to_circuit(qs, {}, &ss);
   EXPECT_GT(ss.zero_weights_skipped, sd.zero_weights_skipped);
   EXPECT_LT(ss.ands, sd.ands);
-  check_circuit(gs, qs, random_codes(200, 4, 4, 9));
+  check_circuit(gs, qs, occam_test::random_codes(200, 4, 4, 9));
 }
 
 // Quantisation error vs the float network falls as the bit width grows.
@@ -218,7 +187,7 @@ TEST(Quantize, DeadUnitKeepsPrecision) {
   qp.weight_bits = qp.activation_bits = qp.input_bits = 16;
   auto q = quantize(m, qp, &d);
   EXPECT_LT(evaluate_quantization(m, q, d).output_mse, 1e-5);
-  check_circuit(network_to_circuit(q), q, random_codes(100, 3, 16, 1));
+  check_circuit(network_to_circuit(q), q, occam_test::random_codes(100, 3, 16, 1));
 }
 
 // The error-budget search returns the smallest width within the tolerance.
@@ -238,12 +207,12 @@ TEST(Quantize, BitWidthSearch) {
   }
   EXPECT_EQ(res.report.float_metric, 1.0);  // self-labelled
   EXPECT_EQ(res.q.weight_bits, res.bits);
-  check_circuit(network_to_circuit(res.q), res.q, all_boolean_codes(4));
+  check_circuit(network_to_circuit(res.q), res.q, occam_test::all_codes(4, 1));
 }
 
 // ABC's fast script keeps the function (cec) and does not grow the circuit.
 TEST(NetworkToCircuit, AbcOptimisedIsEquivalent) {
-  if (!have_abc()) GTEST_SKIP() << "berkeley-abc not installed";
+  if (!circuit::testing::abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
   auto m = random_net(4, 2, data::task_kind::binary, 1, 0.5, 5, true);
   quantize_params qp;
   qp.boolean_inputs = true;
@@ -256,7 +225,7 @@ TEST(NetworkToCircuit, AbcOptimisedIsEquivalent) {
   EXPECT_EQ(st.ands_generated, circuit::statistics(g).ands);
   EXPECT_LE(st.ands, st.ands_generated);
   EXPECT_TRUE(circuit::abc_equivalent(g, h));
-  check_circuit(h, q, all_boolean_codes(4));
+  check_circuit(h, q, occam_test::all_codes(4, 1));
 }
 
 // Measurement for docs/compiler.md (not part of CI): set OCCAM_N2C_MODELS to model files (':'-separated)
@@ -284,7 +253,7 @@ TEST(NetworkToCircuit, DISABLED_MeasureTrainedModels) {
       auto q = quantize(m, qp, &d);
       auto rep = evaluate_quantization(m, q, d);
       network_to_circuit_params p;
-      if (have_abc()) p.abc_script = "fast";
+      if (circuit::testing::abc_available()) p.abc_script = "fast";
       network_to_circuit_stats st;
       auto g = network_to_circuit(q, p, &st);
       check_circuit(g, q, encode_inputs(q, d.x.data(), d.n));
