@@ -287,6 +287,19 @@ std::vector<double> input_importance(const nn::resnet& m) {
 }
 
 /// g restricted to its inputs S (g's other inputs must be outside its support; they become 0).
+/// Keeps the cares of `tts` only on the minterms that rows of `d` produce (minterm bit b = column cols[b]):
+/// the don't-care variants of the truth-table routes.
+void care_only_rows(std::vector<circuit::truth_table>& tts, const data::dataset& d,
+                    const std::vector<std::size_t>& cols) {
+  for (auto& t : tts) std::fill(t.care.begin(), t.care.end(), 0);
+  for (std::size_t r = 0; r < d.n; ++r) {
+    std::uint64_t m = 0;
+    for (std::size_t b = 0; b < cols.size(); ++b)
+      if (d.x[r * d.d_in + cols[b]] > 0.5f) m |= std::uint64_t(1) << b;
+    for (auto& t : tts) t.care[m / 64] |= std::uint64_t(1) << (m % 64);
+  }
+}
+
 data_view make_view(const data::split& sp, std::vector<std::size_t> S, std::string tag) {
   std::sort(S.begin(), S.end());
   data_view v;
@@ -654,6 +667,19 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     circuits[idx] = v.budget ? project_inputs(g, v.S) : std::move(g);
     return true;
   };
+  // A candidate that is not a quantised network of step 3 (its circuit comes from a truth table); q is the
+  // quantised network it tabulates, or no_network.
+  constexpr std::size_t no_network = std::numeric_limits<std::size_t>::max();
+  auto add_candidate = [&](fit_candidate c, std::size_t q, std::size_t view) {
+    R.candidates.push_back(std::move(c));
+    q_of.push_back(q);
+    view_of.push_back(view);
+    circuits.emplace_back();
+    return R.candidates.size() - 1;
+  };
+  // Truth-table synthesis for every table route: the per-candidate ABC script unless a stronger one is asked.
+  circuit::synth_params tt_synth = P.synth;
+  if (tt_synth.abc_script == "medium") tt_synth.abc_script = P.abc_script;
   {
     progress_bar bar("compile+abc", to_compile.size(),
                      P.train.progress && progress_bar::stderr_is_terminal());
@@ -681,28 +707,12 @@ fit_result fit(const data::split& sp, const fit_params& P) {
           c.route = route;
           c.label = fmt::format("{}s{} keep={} b={} {}", v.tag, c.stage, fixed(c.keep), c.bits, route);
           c.ands_generated = 0;
-          R.candidates.push_back(c);
-          q_of.push_back(q_of[idx]);
-          view_of.push_back(view_of[idx]);
-          circuits.emplace_back();
-          const std::size_t j = R.candidates.size() - 1;
+          const std::size_t j = add_candidate(std::move(c), q_of[idx], view_of[idx]);
           if (load_cached(j)) continue;
           auto t1 = std::chrono::steady_clock::now();
           auto tts = support_truth_tables(gnet, S);
-          if (std::string(route) == "tt-dc") {
-            // Care only for the minterms that occur in the training data.
-            for (auto& t : tts) std::fill(t.care.begin(), t.care.end(), 0);
-            const auto& tr = v.sp.train;
-            for (std::size_t r = 0; r < tr.n; ++r) {
-              std::uint64_t m = 0;
-              for (std::size_t b = 0; b < S.size(); ++b)
-                if (tr.x[r * tr.d_in + S[b]] > 0.5f) m |= std::uint64_t(1) << b;
-              for (auto& t : tts) t.care[m / 64] |= std::uint64_t(1) << (m % 64);
-            }
-          }
-          circuit::synth_params sp2 = P.synth;
-          if (sp2.abc_script == "medium") sp2.abc_script = P.abc_script;
-          auto small = circuit::synthesize_truth_tables(tts, sp2);
+          if (std::string(route) == "tt-dc") care_only_rows(tts, v.sp.train, S);
+          auto small = circuit::synthesize_truth_tables(tts, tt_synth);
           auto g = embed(small, S, gnet);
           R.candidates[j].seconds = seconds_since(t1);
           finish_candidate(j, std::move(g), false);
@@ -735,11 +745,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         c.keep = 1;
         c.input_budget = m;
         c.label = fmt::format("sel{} {}", m, route);
-        R.candidates.push_back(c);
-        q_of.push_back(std::numeric_limits<std::size_t>::max());
-        view_of.push_back(sel_view);
-        circuits.emplace_back();
-        const std::size_t j = R.candidates.size() - 1;
+        const std::size_t j = add_candidate(std::move(c), no_network, sel_view);
         if (load_cached(j)) continue;
         auto t1 = std::chrono::steady_clock::now();
         const bool dc = std::string(route) == "table-dc";
@@ -750,9 +756,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         t.care.assign(words, 0);
         for (std::size_t cell = 0; cell < table.cells(); ++cell)
           if (!dc || table.seen(cell)) t.set(cell, table.labels[cell] != 0, true);
-        circuit::synth_params sp2 = P.synth;
-        if (sp2.abc_script == "medium") sp2.abc_script = P.abc_script;
-        auto small = circuit::synthesize_truth_tables({t}, sp2);
+        auto small = circuit::synthesize_truth_tables({t}, tt_synth);
         std::vector<std::size_t> at(pos.begin(), pos.begin() + std::ptrdiff_t(m));
         auto g = embed(small, at, names);
         R.candidates[j].seconds = seconds_since(t1);
@@ -799,11 +803,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         c.nonzero = info.nonzero;
         c.route = route;
         c.label = fmt::format("{}s{} keep={} float {}", v.tag, info.stage, fixed(info.keep), route);
-        R.candidates.push_back(c);
-        q_of.push_back(std::numeric_limits<std::size_t>::max());
-        view_of.push_back(info.view);
-        circuits.emplace_back();
-        const std::size_t j = R.candidates.size() - 1;
+        const std::size_t j = add_candidate(std::move(c), no_network, info.view);
         if (load_cached(j)) continue;
         auto t1 = std::chrono::steady_clock::now();
         if (full.empty()) {
@@ -827,18 +827,11 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         }
         auto tts = full;
         if (std::string(route) == "tt-float-dc") {
-          for (auto& t : tts) std::fill(t.care.begin(), t.care.end(), 0);
-          const auto& tr = v.sp.train;
-          for (std::size_t row = 0; row < tr.n; ++row) {
-            std::uint64_t m = 0;
-            for (unsigned b = 0; b < m_in; ++b)
-              if (tr.x[row * tr.d_in + b] > 0.5f) m |= std::uint64_t(1) << b;
-            for (auto& t : tts) t.care[m / 64] |= std::uint64_t(1) << (m % 64);
-          }
+          std::vector<std::size_t> cols(m_in);
+          std::iota(cols.begin(), cols.end(), 0);
+          care_only_rows(tts, v.sp.train, cols);
         }
-        circuit::synth_params sp2 = P.synth;
-        if (sp2.abc_script == "medium") sp2.abc_script = P.abc_script;
-        auto g = circuit::synthesize_truth_tables(tts, sp2);
+        auto g = circuit::synthesize_truth_tables(tts, tt_synth);
         R.candidates[j].seconds = seconds_since(t1);
         finish_candidate(j, std::move(g), false);
       }
