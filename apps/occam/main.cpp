@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "occam/util/error.hpp"
+#include "occam/util/process_tuning.hpp"
 
 namespace occam::cli {
 namespace {
@@ -17,13 +18,17 @@ std::vector<std::pair<std::string, setup_fn>>& registry() {
 }
 }  // namespace
 
-command::command(const char* order, setup_fn setup) { registry().emplace_back(order, setup); }
+command::command(const char* order, setup_fn setup) {
+  registry().emplace_back(order, setup);
+}
 
 }  // namespace occam::cli
 
 int main(int argc, char** argv) {
+  occam::tune_process();  // keep large freed blocks in the heap (process_tuning.hpp)
   CLI::App app{
-      "occam — small circuits from ResNets: train, measure complexity, prune, compile to gates, and train ReLU "
+      "occam — small circuits from ResNets: train, measure complexity, prune, compile to gates, and train "
+      "ReLU "
       "networks to global optimality through their convex reformulations."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "occam 0.1.0");

@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "occam/convex/convex.hpp"
 #include "occam/data/loaders.hpp"
+#include "occam/util/process_tuning.hpp"
 
 using namespace occam;
 
@@ -99,7 +101,43 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   convex::solve_stats st;
   // Process CPU time of the solve (less sensitive to the load of a shared machine than wall-clock time).
   const std::clock_t cpu0 = std::clock();
-  auto sol = convex::solve_two_layer(X, ref.y.to(device, dtype), pats, sp, &st);
+  // λ continuation (BENCH_PATH="4,2": solve at 4λ and 2λ to BENCH_PATH_TOL first, each warm-starting the
+  // next).
+  convex::two_layer_solution sol;
+  {
+    std::vector<double> factors;
+    if (const char* e = std::getenv("BENCH_PATH")) {
+      std::string s = e;
+      for (std::size_t pos = 0; pos < s.size();) {
+        auto q = s.find(',', pos);
+        if (q == std::string::npos) q = s.size();
+        factors.push_back(std::atof(s.substr(pos, q - pos).c_str()));
+        pos = q + 1;
+      }
+    }
+    const double path_tol = std::getenv("BENCH_PATH_TOL") ? std::atof(std::getenv("BENCH_PATH_TOL")) : 1e-3;
+    convex::solve_stats acc;
+    const convex::two_layer_solution* warm = nullptr;
+    for (double f : factors) {
+      auto sp2 = sp;
+      sp2.lambda = sp.lambda * f;
+      sp2.tol = path_tol;
+      sp2.target_objective = std::numeric_limits<double>::quiet_NaN();
+      convex::solve_stats s2;
+      sol = convex::solve_two_layer(X, ref.y.to(device, dtype), pats, sp2, &s2, warm);
+      warm = &sol;
+      std::fprintf(stderr, "path stage %g: it %lld cols %.1f F %.7f active %lld\n", f,
+                   (long long)s2.iterations, s2.columns, s2.objective, (long long)s2.active);
+      acc.iterations += s2.iterations;
+      acc.columns += s2.columns;
+      acc.products += s2.products;
+    }
+    auto prev = sol;
+    sol = convex::solve_two_layer(X, ref.y.to(device, dtype), pats, sp, &st, warm ? &prev : nullptr);
+    st.iterations += acc.iterations;
+    st.columns += acc.columns;
+    st.products += acc.products;
+  }
   const double cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
   auto o = convex::convex_objective(sol, ref.X.to(device), ref.y.to(device));  // float64 re-evaluation
   auto pred = convex::predict(sol, ref.Xtest.to(device, dtype), true).cpu();
@@ -131,6 +169,10 @@ void run(const std::string& which, int threads, const std::string& dir, double r
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto tuning = occam::tune_process();
+  std::printf("BLAS core %s, heap tuned %s\n",
+              tuning.blas_core.empty() ? "(not OpenBLAS)" : tuning.blas_core.c_str(),
+              tuning.heap_tuned ? "yes" : "no");
   std::string which = argc > 1 ? argv[1] : "both";
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   std::string dir = argc > 3 ? argv[3] : OCCAM_REFERENCE_DIR;

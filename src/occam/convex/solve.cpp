@@ -8,6 +8,7 @@
 // forward per backtrack). Groups that stay zero with ‖∇_i‖ < λ leave the working set, so late iterations
 // multiply only by the active columns; a full gradient every `check_every` steps re-admits KKT violators and
 // gives the duality gap and the KKT residual on all groups.
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -35,6 +36,13 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Gaussian start vector for power iterations, drawn from a fixed-seed CPU generator (so solves are
+/// reproducible run to run and independent of the global torch seed), then moved to the options' device.
+torch::Tensor power_start(at::IntArrayRef sizes, const torch::TensorOptions& opts) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(0x5eed);
+  return torch::randn(sizes, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(opts);
 }
 
 /// Loss of predictions p (n×c) against y (n×c), divided by n, and its gradient w.r.t. p. Reductions in
@@ -226,7 +234,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   std::int64_t estimated_size = G;  // working-set size at the last Lipschitz estimate
   // Power iteration for ‖A_W‖²/n on the working set (gated problems; the AL penalty adds curvature).
   auto local_L = [&]() {
-    auto v = torch::randn(Uw.sizes(), Uw.options());
+    auto v = power_start(Uw.sizes(), Uw.options());
     double est = 0;
     for (int k = 0; k < 5; ++k) {
       v = v / v.norm();
@@ -559,7 +567,7 @@ double lipschitz_estimate(const torch::Tensor& X, smooth_problem& sp, std::int64
                           int iters, solve_stats& st) {
   const auto n = X.size(0), d = X.size(1);
   sp.restrict_to(torch::arange(G, torch::TensorOptions().dtype(torch::kLong).device(X.device())));
-  auto v = torch::randn({d, G, width}, X.options());
+  auto v = power_start({d, G, width}, X.options());
   double est = 1;
   for (int k = 0; k < iters; ++k) {
     v = v / v.norm();
