@@ -24,7 +24,7 @@ namespace {
 struct convex_options {
   std::string model = "gated2", data, targets, gates, solver = "fista", device = "cpu", out, loss = "squared";
   std::string lambda_path, eval;
-  double lambda = 1e-3, tol = 1e-4;
+  double lambda = 1e-3, tol = 1e-4, admm_rho = 0;
   std::int64_t patterns = 100, max_iter = 20000, width = 2;
   std::uint64_t seed = 0;
   int threads = 0;
@@ -128,11 +128,12 @@ convex::solve_params make_solve_params(const convex_options& o, double lam, conv
   sp.tol = o.tol;
   sp.max_iterations = o.max_iter;
   sp.threads = o.threads;
-  sp.on_log = [lam, log_path](const convex::log_record& r) {
+  sp.on_log = [lam, log_path, model](const convex::log_record& r) {
     nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
                         {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
                         {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
     if (r.gap >= 0) j["gap"] = r.gap;
+    if (model == convex::model_kind::relu) j["violation"] = r.violation;
     append_line(log_path, j.dump());
   };
   return sp;
@@ -310,6 +311,8 @@ void run(const convex_options& o) {
   for (double lam : lambdas) {
     auto sp = make_solve_params(o, lam, o.model == "relu2" ? model_kind::relu : model_kind::gated_relu, loss,
                                 log_path);
+    if (o.solver == "admm") sp.solver = solver_kind::admm;
+    sp.admm_rho = o.admm_rho;
     sol = solve_two_layer(Xf, Yf, pats, sp, &st, prev.get());
     prev = std::make_unique<two_layer_solution>(sol);
     auto net = recover_network(sol);
@@ -405,13 +408,21 @@ void setup(CLI::App& app) {
   cmd->add_option("--gates", opts->gates, "gates G (d×P .npy); patterns 1[X G > 0]");
   cmd->add_flag("--non-strict-gates", opts->non_strict, "patterns 1[X G ≥ 0] for --gates");
   cmd->add_option("--seed", opts->seed, "pattern sampling seed")->capture_default_str();
-  cmd->add_option("--solver", opts->solver, "fista (gated2) or al (relu2; augmented Lagrangian)")
-      ->check(CLI::IsMember({"fista", "al"}))
+  cmd->add_option(
+         "--solver", opts->solver,
+         "fista (gated2/gated3), al (relu2/path3; augmented Lagrangian) or admm (relu2, squared loss)")
+      ->check(CLI::IsMember({"fista", "al", "admm"}))
       ->capture_default_str();
   cmd->add_option("--loss", opts->loss, "squared or logistic (binary targets)")->capture_default_str();
-  cmd->add_option("--tol", opts->tol, "stop at relative duality gap or KKT residual/λ ≤ tol")
+  cmd->add_option("--admm-rho", opts->admm_rho,
+                  "admm: initial cone penalty ρ (0: 1/n; residual balancing adapts it)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al)")
+  cmd->add_option(
+         "--tol", opts->tol,
+         "stop at relative duality gap or KKT residual/λ ≤ tol (admm: relative primal and dual residuals)")
+      ->capture_default_str();
+  cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al; iterations for admm)")
       ->capture_default_str();
   cmd->add_flag("--scale-columns", opts->scale_columns, "divide each input column by its Euclidean norm");
   cmd->add_flag("--float64", opts->float64, "gated2: compute in float64 (default float32)");
@@ -427,14 +438,17 @@ void setup(CLI::App& app) {
     if (opts->model == "path3" || opts->model == "gated3") {
       if (opts->solver == "al" && opts->model == "gated3")
         throw input_error("--solver al is for relu2/path3");
+      if (opts->solver == "admm") throw input_error("--solver admm is for --model relu2");
       if (opts->width <= 0) throw input_error("--width must be positive");
       if (!(opts->lambda > 0)) throw input_error("--lambda must be positive");
       nn::set_threads(opts->threads);
       return run_path3(*opts);
     }
     if (opts->model == "relu2" && opts->solver == "fista") opts->solver = "al";
-    if (opts->model == "gated2" && opts->solver == "al")
-      throw input_error("--solver al is for --model relu2");
+    if (opts->model == "gated2" && opts->solver != "fista")
+      throw input_error("--solver " + opts->solver + " is for --model relu2");
+    if (opts->solver == "admm" && opts->loss != "squared")
+      throw input_error("--solver admm supports --loss squared only; use --solver al");
     run(*opts);
   });
 }

@@ -62,7 +62,7 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   auto G = load_gates(dir + "/gates_seed778_d784_P" + std::to_string(P) + "_f64.npy");
   auto pats = convex::patterns_from_gates(ref.X, G, true);
   // Gated ReLU in float32 (GEMM speed); the augmented Lagrangian's growing penalty needs float64.
-  const auto dtype = gated ? torch::kFloat32 : torch::kFloat64;
+  const auto dtype = gated || std::getenv("BENCH_F32") ? torch::kFloat32 : torch::kFloat64;
   auto X = ref.X.to(device, dtype);
   pats.masks = pats.masks.to(device, dtype);
   pats.gates = pats.gates.to(device, dtype);
@@ -84,6 +84,17 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   if (std::getenv("BENCH_AL_INNER")) sp.al_inner_iterations = std::atoi(std::getenv("BENCH_AL_INNER"));
   if (std::getenv("BENCH_AL_RHO")) sp.al_rho = std::atof(std::getenv("BENCH_AL_RHO"));
   if (std::getenv("BENCH_AL_OUTER")) sp.al_max_outer = std::atoi(std::getenv("BENCH_AL_OUTER"));
+  // ReLU solver: BENCH_SOLVER=admm|al (default al), ADMM knobs BENCH_ADMM_CG, BENCH_ADMM_RHO,
+  // BENCH_ADMM_FIXED=1 (no residual balancing), BENCH_VIOL = relative violation tolerance.
+  if (!gated && std::getenv("BENCH_SOLVER") && std::string(std::getenv("BENCH_SOLVER")) == "admm") {
+    sp.solver = convex::solver_kind::admm;
+    sp.target_objective = best * (1 + rel);
+  }
+  if (std::getenv("BENCH_ADMM_CG")) sp.admm_cg_iterations = std::atoi(std::getenv("BENCH_ADMM_CG"));
+  if (std::getenv("BENCH_ADMM_RHO")) sp.admm_rho = std::atof(std::getenv("BENCH_ADMM_RHO"));
+  if (std::getenv("BENCH_ADMM_FIXED")) sp.admm_adaptive = false;
+  if (std::getenv("BENCH_ADMM_ALPHA")) sp.admm_relaxation = std::atof(std::getenv("BENCH_ADMM_ALPHA"));
+  if (std::getenv("BENCH_VIOL")) sp.al_violation_tol = std::atof(std::getenv("BENCH_VIOL"));
   if (std::getenv("BENCH_WS_GROWTH")) sp.working_set_growth = std::atof(std::getenv("BENCH_WS_GROWTH"));
   // Milestones (first check at or below scnn's final objectives) and the optional log.
   const bool log = std::getenv("BENCH_LOG") != nullptr;
@@ -156,6 +167,16 @@ void run(const std::string& which, int threads, const std::string& dir, double r
       scnn / st.seconds,
       gated ? (st.reached_target ? "reached" : "NOT-REACHED")
             : (st.converged ? "converged" : "NOT-CONVERGED"));
+  if (!gated) {
+    // The recovered two-layer ReLU network's own objective (real ReLU patterns, weight decay), float64: equal
+    // to the convex objective when the cones hold, and an objective a network actually attains.
+    auto sol64 = sol;
+    sol64.U = sol.U.to(torch::kCPU, torch::kFloat64);
+    sol64.W = sol.W.to(torch::kCPU, torch::kFloat64);
+    auto net = convex::recover_network(sol64);
+    std::printf("  recovered ReLU network: %lld neurons, objective %.7f\n", (long long)net.W1.size(0),
+                net.objective(ref.X, ref.y, sp.lambda));
+  }
   std::printf("  cpu-seconds %.2f; newton steps %lld (rejected %lld), CG iterations %lld\n", cpu_seconds,
               (long long)st.newton_steps, (long long)st.newton_rejected, (long long)st.cg_iterations);
   if (gated)

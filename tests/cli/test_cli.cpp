@@ -407,3 +407,39 @@ TEST(Cli, CircuitSynthWritesAnAigWithTheTable) {
   EXPECT_FALSE(fs::exists(dir / "big.aig"));
   occam::remove_tree(dir);
 }
+
+TEST(CliConvex, Relu2AdmmWritesAFeasibleModelAndRejectsBadSolverChoices) {
+  // `occam convex --model relu2 --solver admm` (THEORY §10): the metrics report a converged, feasible
+  // solution whose recovered network has the convex objective; solver/model mismatches exit with code 2.
+  auto dir = temp_dir("convex_admm");
+  std::string csv = "x1,x2,y\n";
+  for (int i = 0; i < 12; ++i) {
+    const double a = -1 + 2.0 * i / 11, b = std::sin(3.0 * i);
+    csv += std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(std::fabs(a) - 0.3 * b) + "\n";
+  }
+  occam::write_file_atomic(dir / "d.csv", csv);
+  const std::string data = " --data " + (dir / "d.csv").string();
+  auto r =
+      run("convex --model relu2 --solver admm --enumerate --bias --lambda 0.01 --tol 1e-5 --max-iter 100000" +
+          data + " --out " + (dir / "o").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(dir / "o" / "metrics.json");
+  auto m = nlohmann::json::parse(in);
+  auto last = m.contains("path") ? m["path"].back() : m;
+  EXPECT_TRUE(last["converged"].get<bool>()) << m.dump();
+  EXPECT_LE(last["violation"].get<double>(), 1e-6) << m.dump();
+  EXPECT_NEAR(last["network_objective"].get<double>(), last["objective"].get<double>(),
+              1e-4 * last["objective"].get<double>())
+      << m.dump();
+  EXPECT_TRUE(fs::exists(dir / "o" / "model.occam"));
+
+  r = run("convex --model gated2 --solver admm --lambda 0.01" + data + " --out " + (dir / "g").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("relu2"), std::string::npos) << r.output;
+  r = run("convex --model relu2 --solver admm --loss logistic --lambda 0.01" + data + " --out " +
+          (dir / "l").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = run("convex --model relu2 --solver newton --lambda 0.01" + data + " --out " + (dir / "n").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  occam::remove_tree(dir);
+}

@@ -65,7 +65,7 @@ std::vector<std::int64_t> distinct_columns(const torch::Tensor& masks);
 
 enum class loss_kind { squared, logistic };
 enum class model_kind { gated_relu, relu };
-enum class solver_kind { fista, augmented_lagrangian };
+enum class solver_kind { fista, augmented_lagrangian, admm };
 
 const char* to_string(model_kind m);
 const char* to_string(loss_kind l);
@@ -125,8 +125,16 @@ struct solve_params {
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
   double al_violation_tol = 1e-4;  ///< stop when max violation ≤ this (relative to max |X v|)
   std::int64_t al_max_outer = 40;
-  std::int64_t al_inner_iterations = 1000;        ///< cap per round
-  int threads = 0;                                ///< 0 = leave libtorch's setting
+  std::int64_t al_inner_iterations = 1000;  ///< cap per round
+  // ADMM (ReLU model, squared loss; solver_kind::admm, src/occam/convex/admm.cpp). Stops when the objective
+  // is ≤ target_objective (if set) with the relative violation ≤ al_violation_tol, or when every relative
+  // primal/dual residual is ≤ tol with that violation.
+  double admm_rho = 0;                  ///< initial cone penalty ρ₂; 0 = automatic (1/n)
+  std::int64_t admm_cg_iterations = 4;  ///< PCG steps per U-update (warm-started)
+  double admm_cg_tol = 1e-2;            ///< PCG stops when ‖residual‖ ≤ this × the initial one
+  double admm_relaxation = 1.6;         ///< over-relaxation α ∈ (0, 2) (1 = plain ADMM)
+  bool admm_adaptive = true;            ///< residual balancing of ρ₁, ρ₂
+  int threads = 0;                      ///< 0 = leave libtorch's setting
   std::function<void(const log_record&)> on_log;  ///< called at each check
 };
 

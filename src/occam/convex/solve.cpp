@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "occam/convex/admm.hpp"
 #include "occam/convex/convex.hpp"
 #include "occam/nn/train.hpp"
 #include "occam/util/error.hpp"
@@ -636,6 +637,15 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     st.converged = r.converged;
     st.reached_target = r.reached_target;
     sol.U = U;
+  } else if (params.solver == solver_kind::admm) {
+    if (params.loss != loss_kind::squared)
+      throw input_error("convex: the ADMM solver supports the squared loss");
+    torch::Tensor U = torch::zeros({d, 2 * P, 1}, X.options());
+    if (warm && warm->U.defined() && warm->W.defined() && warm->U.size(1) == P)
+      U = torch::cat({warm->U, warm->W}, 1).to(X.device(), X.scalar_type()).clone();
+    detail::solve_relu_admm(Xc, y, D, params, st, U);
+    sol.U = U.slice(1, 0, P).contiguous();
+    sol.W = U.slice(1, P, 2 * P).contiguous();
   } else {
     // Augmented Lagrangian over [V W] (d × 2P): groups 0..P−1 are v_i (sign +1), P..2P−1 are w_i (sign −1);
     // constraints (2D_i − I) X u ≥ 0 for both. Inner problems by the same FISTA (working set, restarts).
