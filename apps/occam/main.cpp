@@ -25,7 +25,7 @@ command::command(const char* order, setup_fn setup) {
 }  // namespace occam::cli
 
 int main(int argc, char** argv) {
-  occam::tune_process();  // keep large freed blocks in the heap (process_tuning.hpp)
+  occam::tune_process(argv);  // heap thresholds, passive OpenMP workers (process_tuning.hpp)
   CLI::App app{
       "occam — small circuits from ResNets: train, measure complexity, prune, compile to gates, and train "
       "ReLU "

@@ -226,6 +226,16 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   double F_prev_check = INFINITY, cols_prev_check = 0, fista_rate = 0;
   torch::Tensor prev_support;
   std::int64_t since_check = 0;
+  // Anderson extrapolation (params.anderson): the last K + 1 iterates of the working-set problem and their
+  // products X U (regrouped with the working set, cleared at Newton steps and fresh working sets).
+  const auto aa_K = std::max<std::int64_t>(params.anderson, 0);
+  std::vector<torch::Tensor> hist_U, hist_Z;
+  std::int64_t since_aa = 0;
+  auto clear_history = [&]() {
+    hist_U.clear();
+    hist_Z.clear();
+    since_aa = 0;
+  };
 
   auto forward = [&](const torch::Tensor& U3) {
     ++st.products;
@@ -255,16 +265,24 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     estimated_size = k;
     L = std::min(L, 1.1 * local_L());
   };
-  auto set_working = [&](const torch::Tensor& new_idx) {
-    idx = new_idx;
-    sp.restrict_to(idx);
-    Uw = U.index_select(1, idx);
-    Zw = forward(Uw);
-    fU = sp.value(Zw, nullptr);
+  // A new current point (U, Z = X U, loss f) with no momentum: working-set starts, Newton steps, Anderson.
+  auto take_point = [&](torch::Tensor Unew, torch::Tensor Znew, double f) {
+    Uw = std::move(Unew);
+    Zw = std::move(Znew);
+    fU = f;
     FU = fU + lambda * group_norms(Uw).sum().item<double>();
     Vw = Uw;
     ZV = Zw;
     t = 1;
+  };
+  auto set_working = [&](const torch::Tensor& new_idx) {
+    idx = new_idx;
+    sp.restrict_to(idx);
+    auto Us = U.index_select(1, idx);
+    auto Zs = forward(Us);
+    const double f = sp.value(Zs, nullptr);
+    take_point(Us, Zs, f);
+    clear_history();
   };
 
   // Newton–CG on the support S (non-zero groups of the working set). There F is smooth: the Hessian is
@@ -330,14 +348,11 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
         const double fn = sp.value(Zn, nullptr);
         const double Fn = fn + lambda * group_norms(Un).to(torch::kFloat64).sum().item<double>();
         if (Fn <= F0 + 1e-4 * a * slope) {
-          Uw = Uw.index_copy(1, act, Un);
-          Zw = Zw.view({n, kw, cc}).index_copy(1, act, Zn.view({n, k, cc})).reshape({n, kw * cc});
+          auto Zs = Zw.view({n, kw, cc}).index_copy(1, act, Zn.view({n, k, cc})).reshape({n, kw * cc});
           sp.restrict_to(idx);
-          fU = sp.value(Zw, nullptr);
-          FU = fU + lambda * group_norms(Uw).sum().item<double>();
-          Vw = Uw;
-          ZV = Zw;
-          t = 1;
+          const double f = sp.value(Zs, nullptr);
+          take_point(Uw.index_copy(1, act, Un), Zs, f);
+          clear_history();
           accepted = true;
           break;
         }
@@ -467,6 +482,8 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       Vw = regroup(Vw, false);
       Zw = regroup(Zw, true);
       ZV = regroup(ZV, true);
+      for (auto& h : hist_U) h = regroup(h, false);
+      for (auto& h : hist_Z) h = regroup(h, true);
       idx = new_idx;
       sp.restrict_to(idx);
       maybe_local_L();
@@ -535,7 +552,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     // Adaptive restart (O'Donoghue & Candès): drop the momentum when it points uphill.
     double tn = 0.5 * (1 + std::sqrt(1 + 4 * t * t));
     double beta = (t - 1) / tn;
-    if (((Vw - Un) * (Un - Uw)).sum().item<double>() > 0) {
+    if (aa_K > 0) {  // proximal-gradient base steps: Anderson extrapolation replaces the momentum
+      tn = 1;
+      beta = 0;
+    } else if (((Vw - Un) * (Un - Uw)).sum().item<double>() > 0) {
       tn = 1;
       beta = 0;
       ++st.restarts;
@@ -553,7 +573,57 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     fU = fn;
     t = tn;
     L /= params.step_growth;
-    if (!std::isnan(params.target_objective) && !sp.constrained() && Fn <= params.target_objective) {
+    if (aa_K > 0) {
+      hist_U.push_back(Uw);
+      hist_Z.push_back(Zw);
+      if (std::int64_t(hist_U.size()) > aa_K + 1) {
+        hist_U.erase(hist_U.begin());
+        hist_Z.erase(hist_Z.begin());
+      }
+      ++since_aa;
+      if (std::int64_t(hist_U.size()) == aa_K + 1 && since_aa >= aa_K) {
+        since_aa = 0;
+        // Residuals r_j = U_{j+1} − U_j; c = argmin ‖Σ c_j r_j‖ s.t. Σ c_j = 1, i.e. c ∝ (RRᵀ + εI)⁻¹ 1.
+        std::vector<torch::Tensor> rs;
+        for (std::int64_t j = 0; j < aa_K; ++j)
+          rs.push_back((hist_U[j + 1] - hist_U[j]).reshape(-1).to(torch::kFloat64));
+        auto R = torch::stack(rs);
+        // Tikhonov-regularised K×K normal equations (Anderson's Gram is near-singular once converging).
+        auto gram = R.mm(R.t()).cpu();
+        const double tr = gram.trace().item<double>();
+        bool ok = tr > 0 && std::isfinite(tr);
+        std::vector<double> z;
+        if (ok) {
+          gram += 1e-8 * tr * torch::eye(aa_K, gram.options());
+          auto c = torch::linalg_solve(gram, torch::ones({aa_K, 1}, gram.options())).view(-1);
+          c = c / c.sum();
+          ok = bool(torch::isfinite(c).all().item<bool>());
+          if (ok) z.assign(c.data_ptr<double>(), c.data_ptr<double>() + aa_K);
+        }
+        if (ok) {
+          auto Ue = hist_U[1] * z[0];
+          auto Ze = hist_Z[1] * z[0];
+          for (std::int64_t j = 1; j < aa_K; ++j) {
+            Ue.add_(hist_U[j + 1], z[j]);
+            Ze.add_(hist_Z[j + 1], z[j]);
+          }
+          const double fe = sp.value(Ze, nullptr);
+          const double Fe = fe + lambda * group_norms(Ue).sum().item<double>();
+          if (Fe < FU) {
+            ++st.anderson_accepted;
+            take_point(Ue, Ze, fe);
+            hist_U.back() = Uw;
+            hist_Z.back() = Zw;
+          } else {
+            ++st.anderson_rejected;
+          }
+        }
+        // A fresh window of K steps from the current point (Bertrand & Massias: extrapolate every K steps).
+        hist_U.erase(hist_U.begin(), hist_U.end() - 1);
+        hist_Z.erase(hist_Z.begin(), hist_Z.end() - 1);
+      }
+    }
+    if (!std::isnan(params.target_objective) && !sp.constrained() && FU <= params.target_objective) {
       need_full = true;  // confirm on the full problem at the top of the loop
     }
   }
