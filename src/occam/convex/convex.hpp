@@ -126,8 +126,9 @@ struct solve_params {
   /// every K steps the last K + 1 iterates U_j give residuals r_j = U_{j+1} − U_j; the combination
   /// Σ c_j U_{j+1}, Σ c_j = 1, minimising ‖Σ c_j r_j‖ replaces the iterate when it lowers F. Z = X U is
   /// linear in U, so its product is the same combination of the stored ones: no GEMM. On the reference
-  /// problem K = 4 with check_every = 10 needs 21 % fewer products than FISTA, but the gain depends on the
-  /// check period (5: −21 %, 8: +35 %, 12: −4 %, 16: +12 %), so it is off by default (bench/RESULTS.md).
+  /// problem K = 4 needs 12–42 % fewer products than FISTA with working_set_growth = 1.5 at check periods
+  /// 5–12, but with the default growth 2 it depends on the period (10: −21 %, 8: +35 %); off by default until
+  /// measured on more problems (bench/RESULTS.md, convex fourth pass).
   std::int64_t anderson = 0;
   // Augmented Lagrangian (ReLU model).
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
