@@ -90,7 +90,7 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   if (std::getenv("BENCH_AL_OUTER")) sp.al_max_outer = std::atoi(std::getenv("BENCH_AL_OUTER"));
   // ReLU solver: BENCH_SOLVER=admm|al (default admm), ADMM knobs BENCH_ADMM_CG, BENCH_ADMM_RHO,
   // BENCH_ADMM_FIXED=1 (no residual balancing), BENCH_VIOL = relative violation tolerance.
-  if (!gated && !(std::getenv("BENCH_SOLVER") && std::string(std::getenv("BENCH_SOLVER")) == "al")) {
+  if (!gated && !use_al) {
     sp.solver = convex::solver_kind::admm;
     sp.target_objective = best * (1 + rel);
     sp.admm_rho = 10.0 / double(n);  // faster than the library's 1/n on this problem (bench/RESULTS.md)

@@ -36,7 +36,8 @@ process_tuning_stats tune_process(char** argv) {
     // Set before the exec so the new image sees it (and does not exec again).
     if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0) {
       execv("/proc/self/exe", argv);
-      // exec failed (no /proc, say): run on with the default policy; the variable is left set, harmless.
+      // exec failed (no /proc, say): libgomp keeps its default policy, so do not claim otherwise.
+      unsetenv("OMP_WAIT_POLICY");
     }
   }
   if (const char* w = std::getenv("OMP_WAIT_POLICY")) st.omp_wait_policy = w;
