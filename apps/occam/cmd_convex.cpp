@@ -129,9 +129,10 @@ convex::solve_params make_solve_params(const convex_options& o, double lam, conv
   sp.max_iterations = o.max_iter;
   sp.threads = o.threads;
   sp.on_log = [lam, log_path, model](const convex::log_record& r) {
-    nlohmann::json j = {{"lambda", lam},        {"iteration", r.iteration}, {"outer", r.outer},
-                        {"seconds", r.seconds}, {"objective", r.objective}, {"kkt", r.kkt},
-                        {"step", r.step},       {"active", r.active},       {"working_set", r.working_set}};
+    nlohmann::json j = {{"lambda", lam},         {"iteration", r.iteration}, {"outer", r.outer},
+                        {"seconds", r.seconds},  {"objective", r.objective}, {"kkt", r.kkt},
+                        {"step", r.step},        {"active", r.active},       {"working_set", r.working_set},
+                        {"products", r.products}};
     if (r.gap >= 0) j["gap"] = r.gap;
     if (model == convex::model_kind::relu) j["violation"] = r.violation;
     append_line(log_path, j.dump());

@@ -3,8 +3,10 @@
 // until the objective is within `rel` of the best known, and prints time, iterations and the ratio to scnn's
 // time.
 //   bench_convex [gated|relu|both] [threads] [gates_dir] [rel] [cpu|cuda]
+//   bench_convex suite [threads]   — configuration comparison on six other problems (BENCH_SUITE="i,j" picks)
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -22,6 +24,12 @@ namespace {
 struct reference_data {
   torch::Tensor X, y, Xtest, ytest;
 };
+
+std::string fmt_num(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
 
 reference_data load_reference(std::size_t n) {
   auto train = data::load_fashion_mnist("train", n);
@@ -201,6 +209,91 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   std::fflush(stdout);
 }
 
+/// Configuration comparison on a suite of problems (bench/RESULTS.md, convex fifth pass): full-width products
+/// (deterministic) and seconds until the first full check whose certificate reaches 1e-3, 1e-4 and 1e-5 —
+/// the relative duality gap for squared-loss gated problems, ‖min-norm subgradient‖/λ otherwise — for the
+/// defaults and the Anderson / working-set variants, at most 3,000 steps. Fashion-MNIST training images
+/// (first n, column-scaled as in PROBLEM.md), sampled Gaussian gates.
+void suite(int threads) {
+  struct config {
+    const char* name;
+    std::int64_t anderson;
+    double growth;
+  };
+  const std::vector<config> configs = {{"defaults (FISTA, cap 2)", 0, 2.0},
+                                       {"FISTA, cap 1.5", 0, 1.5},
+                                       {"AA4, cap 2", 4, 2.0},
+                                       {"AA4, cap 1.5", 4, 1.5}};
+  auto ref = load_reference(4000);
+  auto labels = data::load_fashion_mnist("train", 4000);
+  auto lab = torch::from_blob(const_cast<float*>(labels.y.data()), {(long)labels.n}, torch::kFloat32)
+                 .to(torch::kLong);
+  struct problem {
+    std::string name;
+    std::int64_t n, P;
+    double lambda;
+    convex::loss_kind loss;
+    bool onehot, three;
+  };
+  const std::vector<problem> problems = {
+      {"gated2, squared, n 4000, P 200, λ 1e-2", 4000, 200, 1e-2, convex::loss_kind::squared, false, false},
+      {"gated2, squared, n 4000, P 200, λ 1e-3", 4000, 200, 1e-3, convex::loss_kind::squared, false, false},
+      {"gated2, squared, n 4000, P 200, λ 1e-4", 4000, 200, 1e-4, convex::loss_kind::squared, false, false},
+      {"gated2, logistic, n 4000, P 200, λ 1e-3", 4000, 200, 1e-3, convex::loss_kind::logistic, false, false},
+      {"gated2, 10 outputs, n 4000, P 100, λ 1e-3", 4000, 100, 1e-3, convex::loss_kind::squared, true, false},
+      {"gated3 (m 2), squared, n 2000, T 100, λ 1e-3", 2000, 100, 1e-3, convex::loss_kind::squared, false,
+       true},
+  };
+  const double levels[3] = {1e-3, 1e-4, 1e-5};
+  // BENCH_SUITE="0,3": only those problems (indices into the list above).
+  const std::string pick = std::getenv("BENCH_SUITE") ? std::getenv("BENCH_SUITE") : "";
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    const auto& pb = problems[i];
+    if (!pick.empty() && ("," + pick + ",").find("," + std::to_string(i) + ",") == std::string::npos)
+      continue;
+    auto X = ref.X.slice(0, 0, pb.n).to(torch::kFloat32).contiguous();
+    torch::Tensor y = ref.y.slice(0, 0, pb.n).to(torch::kFloat32);
+    if (pb.onehot) y = torch::one_hot(lab.slice(0, 0, pb.n), 10).to(torch::kFloat32);
+    const bool by_gap = pb.loss == convex::loss_kind::squared && !pb.three;
+    for (const auto& cf : configs) {
+      convex::solve_params sp;
+      sp.lambda = pb.lambda;
+      sp.loss = pb.loss;
+      sp.threads = threads;
+      sp.tol = 1e-5;
+      sp.max_iterations = 3000;
+      sp.anderson = cf.anderson;
+      sp.working_set_growth = cf.growth;
+      double at[3] = {-1, -1, -1}, secs[3] = {-1, -1, -1};
+      sp.on_log = [&](const convex::log_record& r) {
+        const double c = by_gap ? r.gap / std::abs(r.objective) : r.kkt / pb.lambda;
+        for (int j = 0; j < 3; ++j)
+          if (at[j] < 0 && c >= 0 && c <= levels[j]) at[j] = r.products, secs[j] = r.seconds;
+      };
+      convex::solve_stats st;
+      if (pb.three) {
+        convex::path3_sample_params pp;
+        pp.count = pb.P;
+        pp.width = 2;
+        pp.seed = 7;
+        convex::solve_path3(X, y, convex::sample_path3_patterns(X, pp), sp, &st);
+      } else {
+        convex::sample_params pp;
+        pp.count = pb.P;
+        pp.seed = 7;
+        convex::solve_two_layer(X, y, convex::sample_patterns(X, pp), sp, &st);
+      }
+      auto cell = [&](int j) {
+        return at[j] < 0 ? std::string("—") : fmt_num(at[j], 1) + " / " + fmt_num(secs[j], 2) + " s";
+      };
+      std::printf("| %s | %s | %s | %s | %s | %lld | %.8f | %lld |\n", pb.name.c_str(), cf.name,
+                  cell(0).c_str(), cell(1).c_str(), cell(2).c_str(), (long long)st.iterations, st.objective,
+                  (long long)st.active);
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,6 +307,14 @@ int main(int argc, char** argv) {
   std::string dir = argc > 3 ? argv[3] : OCCAM_REFERENCE_DIR;
   double rel = argc > 4 ? std::atof(argv[4]) : 1e-4;
   torch::Device device(argc > 5 ? argv[5] : "cpu");
+  if (which == "suite") {
+    std::printf(
+        "| problem | configuration | products / seconds to 1e-3 | to 1e-4 | to 1e-5 | steps | final "
+        "objective | "
+        "active |\n|---|---|---:|---:|---:|---:|---|---:|\n");
+    suite(threads);
+    return 0;
+  }
   if (which == "gated" || which == "both") run("gated", threads, dir, rel, device);
   if (which == "relu" || which == "both") run("relu", threads, dir, rel, device);
 }

@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "occam/convex/convex.hpp"
 #include "occam/nn/resnet.hpp"
@@ -105,6 +106,34 @@ TEST(ConvexGated, KktGapAndIndependentSolverAgree) {
   EXPECT_NEAR(st.objective, ista, 1e-7);
   auto parts = convex_objective(sol, X, y);
   EXPECT_NEAR(parts.objective, st.objective, 1e-12);
+}
+
+TEST(ConvexGated, ConvergenceLogCountsProducts) {
+  // log_record::products (full-width-equivalent products with X so far): without a working set, Newton or
+  // Anderson, each step is one adjoint and one forward product (plus one per backtrack) and each full check
+  // one adjoint; the first interval also holds the working set's first forward product.
+  auto X = tiny_inputs(15, 4);
+  auto y = tiny_targets(X);
+  auto pats = sample_patterns(X, {30, 6, true});
+  solve_params p;
+  p.lambda = 0.02;
+  p.tol = 1e-8;
+  p.working_set = false;
+  p.newton = false;
+  p.check_every = 7;
+  std::vector<log_record> log;
+  p.on_log = [&](const log_record& r) { log.push_back(r); };
+  solve_stats st;
+  solve_two_layer(X, y, pats, p, &st);
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_DOUBLE_EQ(log.front().products, 1.0);  // the first check's adjoint
+  for (std::size_t k = 1; k < log.size(); ++k) {
+    const double steps = double(log[k].iteration - log[k - 1].iteration);
+    const double delta = log[k].products - log[k - 1].products;
+    EXPECT_GE(delta, 2 * steps + 1) << "check " << k;
+    EXPECT_LE(delta, 2 * steps + 2 + double(st.backtracks)) << "check " << k;
+  }
+  EXPECT_LE(log.back().products, st.columns);
 }
 
 TEST(ConvexGated, WorkingSetDoesNotChangeTheOptimum) {

@@ -96,6 +96,7 @@ void solve_relu_admm(const torch::Tensor& X, const torch::Tensor& y, const torch
         rec.step = rho2;
         rec.active = st.active;
         rec.working_set = K;
+        rec.products = st.columns;
         params.on_log(rec);
       }
       const bool feasible = rel_violation <= params.al_violation_tol;

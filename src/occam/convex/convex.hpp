@@ -82,6 +82,7 @@ struct log_record {
   double step = 0;               ///< 1/L
   std::int64_t active = 0;       ///< non-zero groups
   std::int64_t working_set = 0;  ///< groups in the working set
+  double products = 0;  ///< full-width-equivalent products with X or Xᵀ so far (solve_stats::columns)
 };
 
 struct solve_params {

@@ -451,6 +451,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       rec.step = 1.0 / L;
       rec.active = st.active;
       rec.working_set = new_idx.numel();
+      rec.products = st.columns;
       params.on_log(rec);
     }
     bool done = res.kkt <= kkt_tol || (want_gap && res.gap <= gap_tol * std::abs(res.objective));
