@@ -211,8 +211,8 @@ void run(const std::string& which, int threads, const std::string& dir, double r
 
 /// Configuration comparison on a suite of problems (bench/RESULTS.md, convex fifth pass): full-width products
 /// (deterministic) and seconds until the first full check whose certificate reaches 1e-3, 1e-4 and 1e-5 —
-/// the relative duality gap for squared-loss gated problems, ‖min-norm subgradient‖/λ otherwise — for the
-/// defaults and the Anderson / working-set variants, at most 3,000 steps. Fashion-MNIST training images
+/// the relative duality gap for squared loss (gated2, gated3), ‖min-norm subgradient‖/λ for logistic — for
+/// the defaults and the Anderson / working-set variants, at most 3,000 steps. Fashion-MNIST training images
 /// (first n, column-scaled as in PROBLEM.md), sampled Gaussian gates.
 void suite(int threads) {
   struct config {
@@ -254,7 +254,7 @@ void suite(int threads) {
     auto X = ref.X.slice(0, 0, pb.n).to(torch::kFloat32).contiguous();
     torch::Tensor y = ref.y.slice(0, 0, pb.n).to(torch::kFloat32);
     if (pb.onehot) y = torch::one_hot(lab.slice(0, 0, pb.n), 10).to(torch::kFloat32);
-    const bool by_gap = pb.loss == convex::loss_kind::squared && !pb.three;
+    const bool by_gap = pb.loss == convex::loss_kind::squared;
     for (const auto& cf : configs) {
       convex::solve_params sp;
       sp.lambda = pb.lambda;

@@ -127,9 +127,9 @@ struct solve_params {
   /// every K steps the last K + 1 iterates U_j give residuals r_j = U_{j+1} − U_j; the combination
   /// Σ c_j U_{j+1}, Σ c_j = 1, minimising ‖Σ c_j r_j‖ replaces the iterate when it lowers F. Z = X U is
   /// linear in U, so its product is the same combination of the stored ones: no GEMM. On the reference
-  /// problem K = 4 needs 12–42 % fewer products than FISTA with working_set_growth = 1.5 at check periods
-  /// 5–12, but with the default growth 2 it depends on the period (10: −21 %, 8: +35 %); off by default until
-  /// measured on more problems (bench/RESULTS.md, convex fourth pass).
+  /// problem K = 4 with working_set_growth = 1.5 needs 34 % fewer products than the defaults, but on six more
+  /// problems it ranges from −13 % (logistic) to +45 % (λ = 1e-3 to a gap of 1e-5): off by default
+  /// (bench/RESULTS.md, convex fifth pass).
   std::int64_t anderson = 0;
   // Augmented Lagrangian (ReLU model).
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
