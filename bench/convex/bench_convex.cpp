@@ -213,7 +213,8 @@ void run(const std::string& which, int threads, const std::string& dir, double r
 /// (deterministic) and seconds until the first full check whose certificate reaches 1e-3, 1e-4 and 1e-5 —
 /// the relative duality gap for squared loss (gated2, gated3), ‖min-norm subgradient‖/λ for logistic — for
 /// the defaults and the Anderson / working-set variants, at most 3,000 steps. Fashion-MNIST training images
-/// (first n, column-scaled as in PROBLEM.md), sampled Gaussian gates.
+/// (first n; columns divided by their norms over the first 4,000, as PROBLEM.md scales), sampled Gaussian
+/// gates.
 void suite(int threads) {
   struct config {
     const char* name;
