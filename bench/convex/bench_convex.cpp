@@ -3,7 +3,8 @@
 // until the objective is within `rel` of the best known, and prints time, iterations and the ratio to scnn's
 // time.
 //   bench_convex [gated|relu|both] [threads] [gates_dir] [rel] [cpu|cuda]
-//   bench_convex suite [threads]   — configuration comparison on six other problems (BENCH_SUITE="i,j" picks)
+//   bench_convex suite [threads]   — configuration comparison on six other problems (BENCH_SUITE,
+//   BENCH_SUITE_CONFIGS="i,j" pick)
 #include <torch/torch.h>
 
 #include <cmath>
@@ -246,17 +247,24 @@ void suite(int threads) {
        true},
   };
   const double levels[3] = {1e-3, 1e-4, 1e-5};
-  // BENCH_SUITE="0,3": only those problems (indices into the list above).
+  // BENCH_SUITE="0,3" / BENCH_SUITE_CONFIGS="0,3": only those problems / configurations (indices into the
+  // lists above).
   const std::string pick = std::getenv("BENCH_SUITE") ? std::getenv("BENCH_SUITE") : "";
+  const std::string pick_configs =
+      std::getenv("BENCH_SUITE_CONFIGS") ? std::getenv("BENCH_SUITE_CONFIGS") : "";
+  auto listed = [](const std::string& list, std::size_t i) {
+    return list.empty() || ("," + list + ",").find("," + std::to_string(i) + ",") != std::string::npos;
+  };
   for (std::size_t i = 0; i < problems.size(); ++i) {
     const auto& pb = problems[i];
-    if (!pick.empty() && ("," + pick + ",").find("," + std::to_string(i) + ",") == std::string::npos)
-      continue;
+    if (!listed(pick, i)) continue;
     auto X = ref.X.slice(0, 0, pb.n).to(torch::kFloat32).contiguous();
     torch::Tensor y = ref.y.slice(0, 0, pb.n).to(torch::kFloat32);
     if (pb.onehot) y = torch::one_hot(lab.slice(0, 0, pb.n), 10).to(torch::kFloat32);
     const bool by_gap = pb.loss == convex::loss_kind::squared;
-    for (const auto& cf : configs) {
+    for (std::size_t ci = 0; ci < configs.size(); ++ci) {
+      const auto& cf = configs[ci];
+      if (!listed(pick_configs, ci)) continue;
       convex::solve_params sp;
       sp.lambda = pb.lambda;
       sp.loss = pb.loss;
