@@ -24,6 +24,7 @@ namespace {
 
 struct reference_data {
   torch::Tensor X, y, Xtest, ytest;
+  torch::Tensor labels;  // training class labels 0–9 (long), for the suite's ten-output problem
 };
 
 std::string fmt_num(double v, int digits) {
@@ -44,6 +45,8 @@ reference_data load_reference(std::size_t n) {
   };
   reference_data r;
   to_xy(train, r.X, r.y);
+  r.labels =
+      torch::from_blob(const_cast<float*>(train.y.data()), {(long)train.n}, torch::kFloat32).to(torch::kLong);
   to_xy(test, r.Xtest, r.ytest);
   auto norms = r.X.norm(2, 0);
   norms = torch::where(norms > 0, norms, torch::ones_like(norms));
@@ -227,9 +230,6 @@ void suite(int threads) {
                                        {"AA4, cap 2", 4, 2.0},
                                        {"AA4, cap 1.5", 4, 1.5}};
   auto ref = load_reference(4000);
-  auto labels = data::load_fashion_mnist("train", 4000);
-  auto lab = torch::from_blob(const_cast<float*>(labels.y.data()), {(long)labels.n}, torch::kFloat32)
-                 .to(torch::kLong);
   struct problem {
     std::string name;
     std::int64_t n, P;
@@ -260,7 +260,7 @@ void suite(int threads) {
     if (!listed(pick, i)) continue;
     auto X = ref.X.slice(0, 0, pb.n).to(torch::kFloat32).contiguous();
     torch::Tensor y = ref.y.slice(0, 0, pb.n).to(torch::kFloat32);
-    if (pb.onehot) y = torch::one_hot(lab.slice(0, 0, pb.n), 10).to(torch::kFloat32);
+    if (pb.onehot) y = torch::one_hot(ref.labels.slice(0, 0, pb.n), 10).to(torch::kFloat32);
     const bool by_gap = pb.loss == convex::loss_kind::squared;
     for (std::size_t ci = 0; ci < configs.size(); ++ci) {
       const auto& cf = configs[ci];

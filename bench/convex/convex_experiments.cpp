@@ -209,6 +209,9 @@ void run_fmnist(const std::filesystem::path& out, std::size_t n) {
   auto Xf = X.to(torch::kFloat32), yf = y.to(torch::kFloat32), Xtf = Xt.to(torch::kFloat32);
   sample_stats ss;
   auto pats = sample_patterns(X, {100, 778, true}, &ss);
+  auto patsf = pats;  // float32 copy for the float32 solves (gated2, relu2 by ADMM)
+  patsf.masks = pats.masks.to(torch::kFloat32);
+  patsf.gates = pats.gates.to(torch::kFloat32);
   // EXP_PARTS selects rows: any of "gated", "relu2", "path3" (default: all three).
   const std::string parts = std::getenv("EXP_PARTS") ? std::getenv("EXP_PARTS") : "gated,relu2,path3";
   auto part = [&](const char* name) { return parts.find(name) != std::string::npos; };
@@ -218,9 +221,6 @@ void run_fmnist(const std::filesystem::path& out, std::size_t n) {
     sp.model = model_kind::gated_relu;
     sp.tol = 1e-5;
     solve_stats st;
-    auto patsf = pats;
-    patsf.masks = pats.masks.to(torch::kFloat32);
-    patsf.gates = pats.gates.to(torch::kFloat32);
     auto sol = solve_two_layer(Xf, yf, patsf, sp, &st);
     std::printf(
         "| gated ReLU, %lld gates | convex gated2 (FISTA), gated model | %.6f | %.4f | %.4f | %.1f |\n",
@@ -240,9 +240,6 @@ void run_fmnist(const std::filesystem::path& out, std::size_t n) {
     sp.tol = 1e-4;
     sp.max_iterations = 3000;
     solve_stats st;
-    auto patsf = pats;
-    patsf.masks = pats.masks.to(torch::kFloat32);
-    patsf.gates = pats.gates.to(torch::kFloat32);
     auto sol = solve_two_layer(Xf, yf, patsf, sp, &st);
     sol.U = sol.U.to(torch::kFloat64);
     sol.W = sol.W.to(torch::kFloat64);
