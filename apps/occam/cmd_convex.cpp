@@ -25,7 +25,7 @@ struct convex_options {
   std::string model = "gated2", data, targets, gates, solver = "fista", device = "cpu", out, loss = "squared";
   std::string lambda_path, eval;
   double lambda = 1e-3, tol = 1e-4, admm_rho = 0;
-  std::int64_t patterns = 100, max_iter = 20000, width = 2;
+  std::int64_t patterns = 100, max_iter = 20000, width = 2, metric_rank = 10;
   std::uint64_t seed = 0;
   int threads = 0;
   bool scale_columns = false, bias = false, non_strict = false, float64 = false, enumerate = false;
@@ -117,7 +117,6 @@ void run_eval(const convex_options& o) {
   std::fputs(text.c_str(), stdout);
 }
 
-/// `--model path3|gated3`: the three-layer path-regularised program (THEORY §10).
 /// The solver settings shared by every program and λ, with the convergence log appended to `log_path`.
 convex::solve_params make_solve_params(const convex_options& o, double lam, convex::model_kind model,
                                        convex::loss_kind loss, const std::filesystem::path& log_path) {
@@ -128,6 +127,7 @@ convex::solve_params make_solve_params(const convex_options& o, double lam, conv
   sp.tol = o.tol;
   sp.max_iterations = o.max_iter;
   sp.threads = o.threads;
+  sp.metric_rank = o.metric_rank;
   sp.on_log = [lam, log_path, model](const convex::log_record& r) {
     nlohmann::json j = {{"lambda", lam},         {"iteration", r.iteration}, {"outer", r.outer},
                         {"seconds", r.seconds},  {"objective", r.objective}, {"kkt", r.kkt},
@@ -152,6 +152,8 @@ nlohmann::json stats_json(const convex::solve_stats& st, double lam) {
                       {"seconds", st.seconds},
                       {"converged", st.converged}};
   if (st.gap >= 0) m["gap"] = st.gap;
+  if (st.metric_builds > 0) m["metric_builds"] = st.metric_builds;
+  m["products"] = st.columns;
   return m;
 }
 
@@ -422,6 +424,10 @@ void setup(CLI::App& app) {
   cmd->add_option(
          "--tol", opts->tol,
          "stop at relative duality gap or KKT residual/λ ≤ tol (admm: relative primal and dual residuals)")
+      ->capture_default_str();
+  cmd->add_option("--metric-rank", opts->metric_rank,
+                  "gated2: curvature directions of the low-rank FISTA metric (0: plain step 1/L)")
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(200)))
       ->capture_default_str();
   cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al; iterations for admm)")
       ->capture_default_str();

@@ -117,6 +117,11 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   if (std::getenv("BENCH_ANDERSON")) sp.anderson = std::atoi(std::getenv("BENCH_ANDERSON"));
   if (std::getenv("BENCH_STEP_GROWTH")) sp.step_growth = std::atof(std::getenv("BENCH_STEP_GROWTH"));
   if (std::getenv("BENCH_CHECK_EVERY")) sp.check_every = std::atoi(std::getenv("BENCH_CHECK_EVERY"));
+  // Low-rank metric: BENCH_METRIC=rank (0 = off), BENCH_METRIC_DIRS, BENCH_METRIC_BLOCK, BENCH_METRIC_DEPTH.
+  if (std::getenv("BENCH_METRIC")) sp.metric_rank = std::atoi(std::getenv("BENCH_METRIC"));
+  if (std::getenv("BENCH_METRIC_DIRS")) sp.metric_directions = std::atoi(std::getenv("BENCH_METRIC_DIRS"));
+  if (std::getenv("BENCH_METRIC_BLOCK")) sp.metric_block = std::atoi(std::getenv("BENCH_METRIC_BLOCK"));
+  if (std::getenv("BENCH_METRIC_DEPTH")) sp.metric_depth = std::atoi(std::getenv("BENCH_METRIC_DEPTH"));
   // Milestones (first check at or below scnn's final objectives) and the optional log.
   const bool log = std::getenv("BENCH_LOG") != nullptr;
   double t_scnn = -1, t_scnn7 = -1;
@@ -125,10 +130,11 @@ void run(const std::string& which, int threads, const std::string& dir, double r
     if (gated && t_scnn < 0 && r.objective <= 0.10909) t_scnn = r.seconds, it_scnn = r.iteration;
     if (gated && t_scnn7 < 0 && r.objective <= 0.10899) t_scnn7 = r.seconds, it_scnn7 = r.iteration;
     if (log)
-      std::fprintf(
-          stderr, "it %lld outer %lld t %.2f F %.7f gap %.2e kkt %.2e viol %.2e L %.3g active %lld ws %lld\n",
-          (long long)r.iteration, (long long)r.outer, r.seconds, r.objective, r.gap, r.kkt, r.violation,
-          1 / r.step, (long long)r.active, (long long)r.working_set);
+      std::fprintf(stderr,
+                   "it %lld outer %lld t %.2f F %.7f gap %.2e kkt %.2e viol %.2e L %.3g active %lld ws %lld "
+                   "prod %.1f\n",
+                   (long long)r.iteration, (long long)r.outer, r.seconds, r.objective, r.gap, r.kkt,
+                   r.violation, 1 / r.step, (long long)r.active, (long long)r.working_set, r.products);
   };
   convex::solve_stats st;
   // Process CPU time of the solve (less sensitive to the load of a shared machine than wall-clock time).
@@ -202,9 +208,10 @@ void run(const std::string& which, int threads, const std::string& dir, double r
   }
   std::printf(
       "  cpu-seconds %.2f; newton steps %lld (rejected %lld), CG iterations %lld; anderson %lld (rejected "
-      "%lld)\n",
+      "%lld); metric builds %lld, prox Newton iterations %lld\n",
       cpu_seconds, (long long)st.newton_steps, (long long)st.newton_rejected, (long long)st.cg_iterations,
-      (long long)st.anderson_accepted, (long long)st.anderson_rejected);
+      (long long)st.anderson_accepted, (long long)st.anderson_rejected, (long long)st.metric_builds,
+      (long long)st.metric_newton);
   if (gated)
     std::printf(
         "  first check <= 0.10909 (scnn 1e-6): it %lld, %.2f s (scnn %.0f s); <= 0.10899 (scnn 1e-7): it "
@@ -224,11 +231,13 @@ void suite(int threads) {
     const char* name;
     std::int64_t anderson;
     double growth;
+    std::int64_t metric_rank;
   };
-  const std::vector<config> configs = {{"defaults (FISTA, cap 2)", 0, 2.0},
-                                       {"FISTA, cap 1.5", 0, 1.5},
-                                       {"AA4, cap 2", 4, 2.0},
-                                       {"AA4, cap 1.5", 4, 1.5}};
+  const std::vector<config> configs = {{"defaults (metric r 10, FISTA, cap 2)", 0, 2.0, 10},
+                                       {"no metric (fifth-pass defaults)", 0, 2.0, 0},
+                                       {"no metric, FISTA, cap 1.5", 0, 1.5, 0},
+                                       {"no metric, AA4, cap 2", 4, 2.0, 0},
+                                       {"no metric, AA4, cap 1.5", 4, 1.5, 0}};
   auto ref = load_reference(4000);
   struct problem {
     std::string name;
@@ -273,6 +282,7 @@ void suite(int threads) {
       sp.max_iterations = 3000;
       sp.anderson = cf.anderson;
       sp.working_set_growth = cf.growth;
+      sp.metric_rank = cf.metric_rank;
       double at[3] = {-1, -1, -1}, secs[3] = {-1, -1, -1};
       sp.on_log = [&](const convex::log_record& r) {
         const double c = by_gap ? r.gap / std::abs(r.objective) : r.kkt / pb.lambda;

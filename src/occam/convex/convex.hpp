@@ -131,6 +131,16 @@ struct solve_params {
   /// problems it ranges from −13 % (logistic) to +45 % (λ = 1e-3 to a gap of 1e-5): off by default
   /// (bench/RESULTS.md, convex fifth pass).
   std::int64_t anderson = 0;
+  /// Low-rank curvature metric (gated two-layer problems; docs/convex.md): FISTA steps in the metric
+  /// B = σ(I − VVᵀ) + V diag(θ)Vᵀ, where V holds `metric_rank` approximate top eigenvectors of the Hessian of
+  /// the working-set problem and θ their curvatures (Rayleigh–Ritz on candidates built from the
+  /// `metric_directions` leading principal directions of X; no product with X), so the step along every other
+  /// direction is 1/σ instead of 1/λ_max. The group-norm prox in B is an r×c semismooth-Newton problem. 0 =
+  /// off (plain step 1/L).
+  std::int64_t metric_rank = 10;
+  std::int64_t metric_directions = 10;  ///< principal directions of X the candidates are built on
+  std::int64_t metric_block = 4;        ///< Krylov block per direction
+  std::int64_t metric_depth = 3;        ///< Krylov blocks per direction
   // Augmented Lagrangian (ReLU model).
   double al_rho = 0;               ///< initial penalty; 0 = automatic (1/n)
   double al_violation_tol = 1e-4;  ///< stop when max violation ≤ this (relative to max |X v|)
@@ -161,6 +171,8 @@ struct solve_stats {
   std::int64_t cg_iterations = 0;      ///< CG iterations over all Newton steps
   std::int64_t anderson_accepted = 0;  ///< Anderson extrapolations that lowered F (taken)
   std::int64_t anderson_rejected = 0;  ///< Anderson extrapolations that did not (discarded)
+  std::int64_t metric_builds = 0;      ///< low-rank metrics built (one per working-set change)
+  std::int64_t metric_newton = 0;      ///< semismooth-Newton iterations in the metric's proximal steps
   double objective = 0;                ///< F (ReLU: of the final iterate, constraints as they are)
   double data_loss = 0;                ///< loss part of F
   double penalty = 0;                  ///< λ Σ group norms

@@ -20,6 +20,7 @@
 
 #include "occam/convex/admm.hpp"
 #include "occam/convex/convex.hpp"
+#include "occam/convex/metric.hpp"
 #include "occam/nn/train.hpp"
 #include "occam/util/error.hpp"
 
@@ -237,6 +238,36 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     since_aa = 0;
   };
 
+  // Low-rank curvature metric (metric.hpp, gated problems): FISTA steps in B = σ(I − VVᵀ) + V diag(θ)Vᵀ with
+  // L playing σ; rebuilt whenever the working set changes (a few GEMMs with the masks, no product with X).
+  const bool use_metric = params.metric_rank > 0 && !sp.constrained() && sp.m == 1;
+  detail::principal_directions pd;
+  detail::low_rank_metric metric;
+  auto build_metric = [&]() {
+    if (!pd.Q.defined()) {
+      pd = detail::top_principal_directions(X, params.metric_directions);
+      st.products += 2;  // XᵀX and X Q
+      st.columns += double(d + pd.Q.size(1)) / double(G);
+    }
+    detail::metric_params mp;
+    mp.rank = params.metric_rank;
+    mp.block = params.metric_block;
+    mp.depth = params.metric_depth;
+    mp.curvature = sp.loss == loss_kind::logistic ? 0.25 : 1.0;
+    // σ keeps its ratio to the top curvature across rebuilds (what backtracking learned about the directions
+    // outside V); the first guess is the next Ritz value.
+    const double ratio = metric.theta_top > 0 ? L / metric.theta_top : -1;
+    st.metric_newton += metric.newton_iterations;
+    metric = detail::build_low_rank_metric(pd, sp.DSw, mp);
+    ++st.metric_builds;
+    L = ratio > 0 ? std::max(metric.theta_next, ratio * metric.theta_top) : metric.theta_next;
+    // Floor: V holds Ritz vectors, not exact eigenvectors, so H ⪯ B needs σ to cover the coupling between V
+    // and the rest even when the next Ritz value is ~0 (tiny or rank-deficient working sets); σ ≥ λ_max
+    // always satisfies the step test, so backtracking then needs at most ~10 doublings.
+    L = std::max(L, 1e-3 * metric.theta_top);
+    if (!(L > 0)) L = 1.0;
+  };
+
   auto forward = [&](const torch::Tensor& U3) {
     ++st.products;
     st.columns += double(U3.size(1)) / double(G);
@@ -258,6 +289,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     return (sp.loss == loss_kind::logistic ? 0.25 : 1.0) * est;
   };
   auto maybe_local_L = [&]() {
+    if (use_metric) {
+      build_metric();
+      return;
+    }
     if (!params.local_lipschitz || sp.constrained()) return;
     const auto k = idx.numel();
     if (k > estimated_size) estimated_size = k;  // a grown set: backtracking raises L as needed
@@ -538,14 +573,16 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     torch::Tensor Un, Zn;
     double fn = 0;
     for (int bt = 0;; ++bt) {
-      Un = prox_group(Vw - gV / L, lambda / L);
+      Un = metric.active() ? metric.prox(Vw - metric.inverse_apply(gV, L), lambda, L)
+                           : prox_group(Vw - gV / L, lambda / L);
       Zn = forward(Un);
       fn = sp.value(Zn, nullptr);
-      auto delta = (Un - Vw).to(torch::kFloat64);
-      double lin = (gV.to(torch::kFloat64) * delta).sum().item<double>();
-      double quad = delta.square().sum().item<double>();
+      auto delta = Un - Vw;
+      double lin = (gV.to(torch::kFloat64) * delta.to(torch::kFloat64)).sum().item<double>();
+      double quad = metric.active() ? metric.norm2(delta, L)
+                                    : L * delta.to(torch::kFloat64).square().sum().item<double>();
       // Slack for rounding in the loss reductions: float32 sums of n terms are good to ~1e-6 relative.
-      if (fn <= fV + lin + 0.5 * L * quad + slack * std::abs(fV) || bt >= 40) break;
+      if (fn <= fV + lin + 0.5 * quad + slack * std::abs(fV) || bt >= 40) break;
       L *= 2;
       ++st.backtracks;
     }
@@ -629,6 +666,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     }
   }
   if (idx.defined()) U.index_copy_(1, idx, Uw);
+  st.metric_newton += metric.newton_iterations;
   res.iterations = it;
   return res;
 }
@@ -646,6 +684,7 @@ double lipschitz_estimate(const torch::Tensor& X, smooth_problem& sp, std::int64
     auto Z = X.mm(v.reshape({d, -1}));
     v = X.t().mm(sp.adjoint(sp.predict(Z))).view({d, G, width}) / double(n);
     st.products += 2;
+    st.columns += 2;
     est = v.norm().item<double>();
   }
   return (sp.loss == loss_kind::logistic ? 0.25 : 1.0) * est;
@@ -696,7 +735,8 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     torch::Tensor U = (warm && warm->U.defined() && warm->U.size(1) == P && warm->U.size(2) == c)
                           ? warm->U.to(X.device(), X.scalar_type()).clone()
                           : torch::zeros({d, P, c}, X.options());
-    double L = lipschitz_estimate(Xc, sp, P, c, 4, st);
+    // With the metric, the first working set's metric sets the step (no power iteration needed).
+    double L = params.metric_rank > 0 ? 1.0 : lipschitz_estimate(Xc, sp, P, c, 4, st);
     auto r = fista(Xc, sp, U, params.lambda, L, params.max_iterations, params.tol * params.lambda, params.tol,
                    params, st, 0, t0, 0);
     st.iterations = r.iterations;
