@@ -223,9 +223,11 @@ void run_fmnist(const std::filesystem::path& out, std::size_t n) {
     solve_stats st;
     auto sol = solve_two_layer(Xf, yf, patsf, sp, &st);
     std::printf(
-        "| gated ReLU, %lld gates | convex gated2 (FISTA), gated model | %.6f | %.4f | %.4f | %.1f |\n",
-        (long long)pats.size(), st.objective, accuracy(predict(sol, Xf), yf), accuracy(predict(sol, Xtf), yt),
-        st.seconds);
+        "| gated ReLU, %lld gates | convex gated2 (FISTA, low-rank metric), gated model: %s after %lld steps, "
+        "relative gap %.1e | %.6f | %.4f | %.4f | %.1f |\n",
+        (long long)pats.size(), st.converged ? "converged" : "NOT converged", (long long)st.iterations,
+        st.gap / std::abs(st.objective), st.objective, accuracy(predict(sol, Xf), yf),
+        accuracy(predict(sol, Xtf), yt), st.seconds);
     std::fflush(stdout);
   }
   std::int64_t k = 0;
