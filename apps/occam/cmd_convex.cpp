@@ -426,7 +426,7 @@ void setup(CLI::App& app) {
          "stop at relative duality gap or KKT residual/λ ≤ tol (admm: relative primal and dual residuals)")
       ->capture_default_str();
   cmd->add_option("--metric-rank", opts->metric_rank,
-                  "gated2: curvature directions of the low-rank FISTA metric (0: plain step 1/L)")
+                  "gated2/gated3: curvature directions of the low-rank FISTA metric (0: plain step 1/L)")
       ->check(CLI::Range(std::int64_t(0), std::int64_t(200)))
       ->capture_default_str();
   cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al; iterations for admm)")

@@ -223,7 +223,8 @@ void run_fmnist(const std::filesystem::path& out, std::size_t n) {
     solve_stats st;
     auto sol = solve_two_layer(Xf, yf, patsf, sp, &st);
     std::printf(
-        "| gated ReLU, %lld gates | convex gated2 (FISTA, low-rank metric), gated model: %s after %lld steps, "
+        "| gated ReLU, %lld gates | convex gated2 (FISTA, low-rank metric), gated model: %s after %lld "
+        "steps, "
         "relative gap %.1e | %.6f | %.4f | %.4f | %.1f |\n",
         (long long)pats.size(), st.converged ? "converged" : "NOT converged", (long long)st.iterations,
         st.gap / std::abs(st.objective), st.objective, accuracy(predict(sol, Xf), yf),

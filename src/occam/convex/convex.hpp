@@ -102,7 +102,8 @@ struct solve_params {
   /// Keep zero groups with ‖∇_i‖ > margin·λ in the working set (KKT: zero groups need ‖∇_i‖ ≤ λ).
   double working_set_margin = 0.98;
   /// Gated problems without the metric (metric_rank = 0, gated3): re-estimate L by power iteration on the
-  /// working set whenever it has shrunk by 20% since the last estimate (a sub-operator has a smaller Lipschitz constant, so FISTA may take longer steps).
+  /// working set whenever it has shrunk by 20% since the last estimate (a sub-operator has a smaller
+  /// Lipschitz constant, so FISTA may take longer steps).
   bool local_lipschitz = true;
   /// Celer-style growing working set: at most max(working_set_min, working_set_growth × non-zero groups)
   /// groups are multiplied, the non-zero ones first, then the zero groups with the largest ‖∇_i‖ > margin·λ
@@ -131,12 +132,12 @@ struct solve_params {
   /// problems it ranges from −13 % (logistic) to +45 % (λ = 1e-3 to a gap of 1e-5): off by default
   /// (bench/RESULTS.md, convex fifth pass).
   std::int64_t anderson = 0;
-  /// Low-rank curvature metric (gated two-layer problems; docs/convex.md): FISTA steps in the metric
-  /// B = σ(I − VVᵀ) + V diag(θ)Vᵀ, where V holds `metric_rank` approximate top eigenvectors of the Hessian of
-  /// the working-set problem and θ their curvatures (Rayleigh–Ritz on candidates built from the
-  /// `metric_directions` leading principal directions of X; no product with X), so the step along every other
-  /// direction is 1/σ instead of 1/λ_max. The group-norm prox in B is an r×c semismooth-Newton problem. 0 =
-  /// off (plain step 1/L).
+  /// Low-rank curvature metric (gated2 and gated3, not the augmented Lagrangian; docs/convex.md): FISTA steps
+  /// in the metric B = σ(I − VVᵀ) + V diag(θ)Vᵀ, where V holds `metric_rank` approximate top eigenvectors of
+  /// the Hessian of the working-set problem and θ their curvatures (Rayleigh–Ritz on candidates built from
+  /// the `metric_directions` leading principal directions of X; no product with X), so the step along every
+  /// other direction is 1/σ instead of 1/λ_max. The group-norm prox in B is an r×c semismooth-Newton problem.
+  /// 0 = off (plain step 1/L).
   std::int64_t metric_rank = 10;
   std::int64_t metric_directions = 10;  ///< principal directions of X the candidates are built on
   std::int64_t metric_block = 4;        ///< Krylov block per direction

@@ -24,6 +24,8 @@ principal_directions top_principal_directions(const torch::Tensor& X, std::int64
 low_rank_metric build_low_rank_metric(const principal_directions& pd, const torch::Tensor& Dw,
                                       const metric_params& params) {
   low_rank_metric m;
+  m.columns = params.columns;
+  // k counts mask columns here (groups × m): the candidates and V live on every column.
   const auto n = Dw.size(0), k = Dw.size(1), s = pd.Q.size(1), d = pd.Q.size(0);
   const auto opts = Dw.options();
   const auto b = std::clamp<std::int64_t>(params.block, 1, k);
@@ -71,7 +73,7 @@ low_rank_metric build_low_rank_metric(const principal_directions& pd, const torc
 }
 
 torch::Tensor low_rank_metric::inverse_apply(const torch::Tensor& g, double sigma) const {
-  const auto c = g.size(2);
+  const auto c = g.size(2) / columns;
   auto gf = g.reshape({-1, c});
   auto th = torch::clamp_min(theta, sigma);
   auto coef = V.t().mm(gf) * (1.0 / th - 1.0 / sigma).unsqueeze(1);
@@ -79,7 +81,7 @@ torch::Tensor low_rank_metric::inverse_apply(const torch::Tensor& g, double sigm
 }
 
 double low_rank_metric::norm2(const torch::Tensor& delta, double sigma) const {
-  const auto c = delta.size(2);
+  const auto c = delta.size(2) / columns;
   auto df = delta.reshape({-1, c});
   auto cs = V.t().mm(df).to(torch::kFloat64).square().sum(1);
   auto gam = (torch::clamp_min(theta, sigma) - sigma).to(torch::kFloat64);
@@ -90,18 +92,19 @@ torch::Tensor low_rank_metric::prox(const torch::Tensor& x, double lambda, doubl
   // Optimality: 0 ∈ λ∂R(w) + σ(w − x) + V Γ Vᵀ (w − x), Γ = diag(max(θ, σ) − σ). With β = Γ Vᵀ(w − x) (r×c),
   // w = T_{λ/σ}(x − V β / σ) (group soft-thresholding), so β solves Φ(β) = β − Γ Vᵀ(T(x − Vβ/σ) − x) = 0.
   // Φ's Jacobian I + Γ Vᵀ J_T V / σ has eigenvalues ≥ 1 (J_T ⪰ 0), so semismooth Newton converges fast.
-  const auto d = x.size(0), k = x.size(1), c = x.size(2), r = V.size(1);
-  auto xf = x.reshape({d * k, c});
+  const auto d = x.size(0), k = x.size(1), m = columns, c = x.size(2) / columns, r = V.size(1);
+  const auto dm = d * m;
+  auto xf = x.reshape({d * k * m, c});
   auto gam = torch::clamp_min(theta, sigma) - sigma;  // r
   const double tau = lambda / sigma;
-  auto vkt = V.view({d, k, r}).permute({1, 2, 0}).contiguous();  // k × r × d
+  auto vkt = V.view({d, k, m, r}).permute({1, 3, 0, 2}).reshape({k, r, dm});  // k × r × (d·m)
   auto beta = torch::zeros({r, c}, x.options());
   auto cpu64 = torch::TensorOptions().dtype(torch::kFloat64);
   auto eye_c = torch::eye(c, cpu64);
   auto gam_rows = (gam.to(torch::kCPU, torch::kFloat64) / sigma).repeat_interleave(c).unsqueeze(1);
   torch::Tensor z, nz, scale, w;
   auto evaluate = [&]() {  // w = T(x − Vβ/σ) at the current β
-    z = (xf - V.mm(beta) / sigma).view({d, k, c});
+    z = (xf - V.mm(beta) / sigma).view({d, k, m * c});
     nz = z.square().sum(std::vector<int64_t>{0, 2}).sqrt();
     scale = torch::clamp_min(1 - tau / torch::clamp_min(nz, 1e-30), 0);
     w = z * scale.view({1, k, 1});
@@ -112,15 +115,16 @@ torch::Tensor low_rank_metric::prox(const torch::Tensor& x, double lambda, doubl
   double phi0 = -1;
   for (int it = 0;; ++it) {
     evaluate();
-    auto phi = beta - gam.unsqueeze(1) * V.t().mm((w - x).reshape({d * k, c}));
+    auto phi = beta - gam.unsqueeze(1) * V.t().mm((w - x).reshape({d * k * m, c}));
     const double phin = phi.to(torch::kFloat64).norm().item<double>();
     if (phi0 < 0) phi0 = phin;
     if (phin <= eps * phi0 || phin == 0 || it >= 30) break;
     // Generalised Jacobian of T at z: per group, scale_i I + act_i τ z_i z_iᵀ / ‖z_i‖³.
     auto wgt = (nz > tau).to(x.scalar_type()) * tau / torch::clamp_min(nz, 1e-30).pow(3);
-    auto m1 = (V.view({d, k, r}) * scale.view({1, k, 1})).reshape({d * k, r}).t().mm(V);  // r×r
-    auto pz = torch::bmm(vkt, z.permute({1, 0, 2}).contiguous()).reshape({k, r * c});  // ⟨V_{j,i}, z_{i,c}⟩
-    auto m2 = (pz * wgt.unsqueeze(1)).t().mm(pz);                                      // rc × rc
+    auto m1 = (V.view({d, k, m, r}) * scale.view({1, k, 1, 1})).reshape({d * k * m, r}).t().mm(V);  // r×r
+    auto zk = z.view({d, k, m, c}).permute({1, 0, 2, 3}).reshape({k, dm, c});
+    auto pz = torch::bmm(vkt, zk).reshape({k, r * c});  // ⟨V_{j,i}, z_{i,c}⟩ per group
+    auto m2 = (pz * wgt.unsqueeze(1)).t().mm(pz);       // rc × rc
     auto jac = torch::kron(m1.to(torch::kCPU, torch::kFloat64), eye_c) + m2.to(torch::kCPU, torch::kFloat64);
     jac = torch::eye(r * c, cpu64) + gam_rows * jac;
     auto step = torch::linalg_solve(jac, phi.to(torch::kCPU, torch::kFloat64).reshape({r * c, 1}));

@@ -28,18 +28,21 @@ struct principal_directions {
 principal_directions top_principal_directions(const torch::Tensor& X, std::int64_t s);
 
 struct metric_params {
-  std::int64_t rank = 10;  ///< r: directions with their own curvature
-  std::int64_t block = 4;  ///< Krylov block size per principal direction
-  std::int64_t depth = 3;  ///< Krylov blocks per principal direction (candidates = block × depth each)
-  double curvature = 1.0;  ///< loss curvature bound (squared 1, logistic 1/4)
+  std::int64_t rank = 10;    ///< r: directions with their own curvature
+  std::int64_t block = 4;    ///< Krylov block size per principal direction
+  std::int64_t depth = 3;    ///< Krylov blocks per principal direction (candidates = block × depth each)
+  double curvature = 1.0;    ///< loss curvature bound (squared 1, logistic 1/4)
+  std::int64_t columns = 1;  ///< mask columns per group (three layers: the sub-network width m)
 };
 
-/// B = σ (I − V Vᵀ) + V diag(max(θ, σ)) Vᵀ on U-space tensors d×k×c (the same metric on each output).
+/// B = σ (I − V Vᵀ) + V diag(max(θ, σ)) Vᵀ on U-space tensors d×k×(m·c) (k groups of m mask columns, c
+/// outputs; the same metric on each output).
 struct low_rank_metric {
-  torch::Tensor V;        ///< (d·k)×r, orthonormal columns (rows ordered as U.reshape({d·k, c}))
-  torch::Tensor theta;    ///< r curvatures along V (Ritz values of H)
-  double theta_top = 0;   ///< largest Ritz value (≈ λ_max(H))
-  double theta_next = 0;  ///< the (r+1)-th Ritz value: a first guess for σ
+  torch::Tensor V;           ///< (d·k·m)×r, orthonormal columns (rows ordered as U.reshape({d·k·m, c}))
+  std::int64_t columns = 1;  ///< m
+  torch::Tensor theta;       ///< r curvatures along V (Ritz values of H)
+  double theta_top = 0;      ///< largest Ritz value (≈ λ_max(H))
+  double theta_next = 0;     ///< the (r+1)-th Ritz value: a first guess for σ
   std::int64_t newton_iterations = 0;  ///< semismooth Newton steps over all proximal steps
 
   bool active() const { return V.defined() && V.size(1) > 0; }
@@ -47,12 +50,13 @@ struct low_rank_metric {
   torch::Tensor inverse_apply(const torch::Tensor& g, double sigma) const;
   /// ‖δ‖²_B (double).
   double norm2(const torch::Tensor& delta, double sigma) const;
-  /// argmin_w λ Σ_i ‖w_i‖ + ½ ‖w − x‖²_B (x: d×k×c).
+  /// argmin_w λ Σ_i ‖w_i‖ + ½ ‖w − x‖²_B (x: d×k×(m·c); group i = x[:, i, :]).
   torch::Tensor prox(const torch::Tensor& x, double lambda, double sigma);
 };
 
-/// The metric for the working-set problem with masks Dw (n×k, 0/1 in X's dtype): Rayleigh–Ritz with the true
-/// H = AᵀA/n (times params.curvature) on principal-direction candidates. No product with X.
+/// The metric for the working-set problem with prediction masks Dw (n×(k·m), in X's dtype; three layers:
+/// s_j D_{1j} D_2): Rayleigh–Ritz with the true H = AᵀA/n (times params.curvature) on principal-direction
+/// candidates. No product with X.
 low_rank_metric build_low_rank_metric(const principal_directions& pd, const torch::Tensor& Dw,
                                       const metric_params& params);
 

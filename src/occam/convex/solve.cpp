@@ -238,9 +238,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     since_aa = 0;
   };
 
-  // Low-rank curvature metric (metric.hpp, gated problems): FISTA steps in B = σ(I − VVᵀ) + V diag(θ)Vᵀ with
+  // Low-rank curvature metric (metric.hpp; gated two- and three-layer problems, not the augmented Lagrangian,
+  // whose penalty curvature it does not model): FISTA steps in B = σ(I − VVᵀ) + V diag(θ)Vᵀ with
   // L playing σ; rebuilt whenever the working set changes (a few GEMMs with the masks, no product with X).
-  const bool use_metric = params.metric_rank > 0 && !sp.constrained() && sp.m == 1;
+  const bool use_metric = params.metric_rank > 0 && !sp.constrained();
   detail::principal_directions pd;
   detail::low_rank_metric metric;
   auto build_metric = [&]() {
@@ -254,6 +255,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     mp.block = params.metric_block;
     mp.depth = params.metric_depth;
     mp.curvature = sp.loss == loss_kind::logistic ? 0.25 : 1.0;
+    mp.columns = sp.m;
     // σ keeps its ratio to the top curvature across rebuilds (what backtracking learned about the directions
     // outside V); the first guess is the next Ritz value.
     const double ratio = metric.theta_top > 0 ? L / metric.theta_top : -1;
@@ -866,7 +868,7 @@ path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y_in, co
                        warm->W.size(3) == c && !warm->constrained)
                           ? warm->W.to(X.device(), X.scalar_type()).reshape({d, T, m * c}).clone()
                           : torch::zeros({d, T, m * c}, opts);
-    double L = lipschitz_estimate(Xc, sp, T, m * c, 4, st);
+    double L = params.metric_rank > 0 ? 1.0 : lipschitz_estimate(Xc, sp, T, m * c, 4, st);
     r = fista(Xc, sp, U, params.lambda, L, params.max_iterations, params.tol * params.lambda, params.tol,
               params, st, 0, t0, 0);
     st.iterations = r.iterations;
