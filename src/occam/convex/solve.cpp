@@ -290,7 +290,8 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     ++st.lipschitz_estimates;
     return (sp.loss == loss_kind::logistic ? 0.25 : 1.0) * est;
   };
-  auto maybe_local_L = [&]() {
+  // After a working-set change: a new metric for the new set, or (plain step) a new L if the set shrank.
+  auto refresh_step = [&]() {
     if (use_metric) {
       build_metric();
       return;
@@ -500,7 +501,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     if (done) return true;
     if (!idx.defined()) {
       set_working(new_idx);
-      maybe_local_L();
+      refresh_step();
     } else if (!torch::equal(new_idx, idx)) {
       // Z = X U is separable by groups, so iterate, momentum point and their products move between working
       // sets by scattering and gathering columns; acceleration survives (a reset here would cost FISTA its
@@ -524,7 +525,7 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       for (auto& h : hist_Z) h = regroup(h, true);
       idx = new_idx;
       sp.restrict_to(idx);
-      maybe_local_L();
+      refresh_step();
     } else {
       sp.restrict_to(idx);
       // Momentum survives when the working set is unchanged.
