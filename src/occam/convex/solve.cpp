@@ -7,7 +7,8 @@
 // combination of the last two iterates' Z and each step costs one forward and one adjoint GEMM (plus one
 // forward per backtrack). Groups that stay zero with ‖∇_i‖ < λ leave the working set, so late iterations
 // multiply only by the active columns; a full gradient every `check_every` steps re-admits KKT violators and
-// gives the duality gap and the KKT residual on all groups.
+// gives the duality gap and the KKT residual on all groups. Few steps: the gated problems step in a low-rank
+// curvature metric (metric.hpp) that takes the Hessian's outlying eigen-directions out of the step size.
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
