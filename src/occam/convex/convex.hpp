@@ -101,7 +101,7 @@ struct solve_params {
   double step_growth = 1.0;       ///< 1/L is multiplied by this after each accepted step (1: monotone L)
   /// Keep zero groups with ‖∇_i‖ > margin·λ in the working set (KKT: zero groups need ‖∇_i‖ ≤ λ).
   double working_set_margin = 0.98;
-  /// Gated problems without the metric (metric_rank = 0, gated3): re-estimate L by power iteration on the
+  /// Gated problems without the metric (metric_rank = 0): re-estimate L by power iteration on the
   /// working set whenever it has shrunk by 20% since the last estimate (a sub-operator has a smaller
   /// Lipschitz constant, so FISTA may take longer steps).
   bool local_lipschitz = true;

@@ -138,4 +138,26 @@ torch::Tensor low_rank_metric::prox(const torch::Tensor& x, double lambda, doubl
   return w;
 }
 
+std::function<torch::Tensor(const torch::Tensor&)> newton_preconditioner(const low_rank_metric& metric,
+                                                                         const torch::Tensor& P,
+                                                                         const torch::Tensor& groups) {
+  if (!metric.active() || metric.columns != 1) return [P](const torch::Tensor& rr) { return rr / P; };
+  const auto d = P.size(0), k = P.size(1), c = P.size(2), r = metric.V.size(1);
+  const auto kw = metric.V.size(0) / d;
+  auto Vs = metric.V.view({d, kw, r}).index_select(1, groups).reshape({d * k, r});
+  auto pf = P.reshape({d * k, c});
+  auto pinv = 1.0 / pf;
+  auto along = torch::einsum("ir,io->or", {Vs.square(), pf});               // c × r: v_jᵀ P_o v_j
+  auto sq = torch::clamp_min(metric.theta.unsqueeze(0) - along, 0).sqrt();  // c × r
+  auto gram = torch::einsum("ir,io,is->ors", {Vs, pinv, Vs});               // c × r × r
+  auto K = torch::eye(r, gram.options()) + sq.unsqueeze(2) * gram * sq.unsqueeze(1);
+  auto Kinv = torch::linalg_inv(K.to(torch::kFloat64)).to(K.scalar_type());
+  return [=](const torch::Tensor& rr) {
+    auto t = rr.reshape({d * k, c}) * pinv;
+    auto u = torch::einsum("ir,io->or", {Vs, t}) * sq;            // c × r
+    auto sol = torch::bmm(Kinv, u.unsqueeze(2)).squeeze(2) * sq;  // c × r
+    return (t - pinv * Vs.mm(sol.t())).view(rr.sizes());
+  };
+}
+
 }  // namespace occam::convex::detail

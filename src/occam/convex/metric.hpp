@@ -1,6 +1,6 @@
 #pragma once
 // Private to the convex module: the low-rank curvature metric of the gated FISTA (docs/convex.md, "Low-rank
-// metric").
+// curvature metric").
 //
 // Why: on the reference problem the Hessian H = AᵀA/n of the gated program (A U = Σ_i D_i X u_i) has a few
 // large outlying eigenvalues (6.7, 1.5, 0.75, 0.58, …, the 11th is 0.16), so FISTA's step 1/λ_max is far too
@@ -16,6 +16,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 
 namespace occam::convex::detail {
 
@@ -59,5 +60,13 @@ struct low_rank_metric {
 /// candidates. No product with X.
 low_rank_metric build_low_rank_metric(const principal_directions& pd, const torch::Tensor& Dw,
                                       const metric_params& params);
+
+/// Preconditioner for Newton–CG on the support `groups` (indices into the metric's working set) with Jacobi
+/// diagonal P (d×|S|×c): r ↦ M⁻¹r for M = P + W Wᵀ, W = V_S diag(θ − v_jᵀ P v_j)_+^{1/2} per output
+/// (Woodbury), i.e. P with the metric's outlying curvatures added back; plain r/P when the metric is inactive
+/// or its groups have several columns.
+std::function<torch::Tensor(const torch::Tensor&)> newton_preconditioner(const low_rank_metric& metric,
+                                                                         const torch::Tensor& P,
+                                                                         const torch::Tensor& groups);
 
 }  // namespace occam::convex::detail

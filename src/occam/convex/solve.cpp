@@ -348,29 +348,9 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     auto cv = sp.curvature_at(Za);
     auto precond = X2.t().mm(sp.hess_diag(cv)).view({d, k, cc}) + lambda * (1 - dir.square()) / na;
     precond = torch::clamp_min(precond, 1e-12 * lambda);
-    // Preconditioner: Jacobi, plus (two layers with the metric) the metric's outlying curvatures as a
-    // low-rank correction, M = P + W Wᵀ with W = V_S diag(θ − v_jᵀ P v_j)_+^{1/2} per output (Woodbury), so
-    // CG does not spend its iterations on the directions FISTA's metric already knows.
-    std::function<torch::Tensor(const torch::Tensor&)> apply_precond = [&](const torch::Tensor& rr) {
-      return rr / precond;
-    };
-    if (metric.active() && metric.columns == 1) {
-      const auto r_ = metric.V.size(1);
-      auto Vs = metric.V.view({d, kw, r_}).index_select(1, act).reshape({d * k, r_});
-      auto pf = precond.reshape({d * k, cc});
-      auto pinv = 1.0 / pf;
-      auto along = torch::einsum("ir,io->or", {Vs.square(), pf});               // c × r: v_jᵀ P_o v_j
-      auto sq = torch::clamp_min(metric.theta.unsqueeze(0) - along, 0).sqrt();  // c × r
-      auto gram = torch::einsum("ir,io,is->ors", {Vs, pinv, Vs});               // c × r × r
-      auto K = torch::eye(r_, gram.options()) + sq.unsqueeze(2) * gram * sq.unsqueeze(1);
-      auto Kinv = torch::linalg_inv(K.to(torch::kFloat64)).to(K.scalar_type());
-      apply_precond = [=](const torch::Tensor& rr) {
-        auto t = rr.reshape({d * k, cc}) * pinv;
-        auto u = torch::einsum("ir,io->or", {Vs, t}) * sq;            // c × r
-        auto sol = torch::bmm(Kinv, u.unsqueeze(2)).squeeze(2) * sq;  // c × r
-        return (t - pinv * Vs.mm(sol.t())).view(rr.sizes());
-      };
-    }
+    // Jacobi, plus (two layers with the metric) the metric's outlying curvatures (metric.hpp), so CG does not
+    // spend its few iterations on the directions FISTA's metric already knows.
+    auto apply_precond = detail::newton_preconditioner(metric, precond, act);
     st.products += 2;
     st.columns += 2.0 * double(k) / double(G);
     const double F0 = f0 + lambda * na.to(torch::kFloat64).sum().item<double>();
