@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "occam/complexity/certified_r.hpp"
 #include "occam/data/dataset.hpp"
 #include "occam/nn/resnet.hpp"
 #include "occam/nn/train.hpp"
@@ -51,44 +52,6 @@ parameter_weights rtilde_weights(const nn::resnet& m, const torch::Tensor& x, co
 /// root is taken of max(weight², 1e-30) so that parameters with zero weight get a zero, not NaN, gradient).
 torch::Tensor rtilde_tensor(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
 double rtilde(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
-
-// ---------------------------------------------------------------------------------------------------------
-// THEORY §3: interval bounds, sensitivities, certified R
-// ---------------------------------------------------------------------------------------------------------
-
-/// Interval propagation of the input box B through the network (THEORY §3 step 1).
-struct interval_bounds {
-  std::vector<torch::Tensor> alpha_lo, alpha_hi;  ///< L+1 vectors (w+1); the constant coordinate is [1, 1]
-  std::vector<torch::Tensor> z_lo, z_hi;          ///< L vectors (k)
-  std::vector<torch::Tensor> b;                   ///< L+1 vectors: b_ℓ,j = max(|lo|, |hi|) of α_ℓ,j
-  std::vector<torch::Tensor> h;                   ///< L vectors: h_ℓ,i = max(0, hi(z_ℓ,i)) bounds a_ℓ,i
-  std::vector<torch::Tensor> s;                   ///< L vectors: 0 for dead neurons (hi(z) ≤ 0), else 1
-};
-/// The box must have d_in coordinates. Works on the model's device and dtype; differentiable in θ.
-interval_bounds propagate_intervals(const nn::resnet& m, const data::box& input_box);
-
-/// Sensitivity matrices M_ℓ (d_out×(w+1), entrywise bounds on |∂f/∂α_ℓ| over B; THEORY §3 step 2):
-/// M_L = |U|, M_{ℓ−1} = M_ℓ (I + |V_ℓ| S_ℓ |W_ℓ|); the constant coordinate's column is 0 (it carries no
-/// sensitivity). Returns L+1 matrices, index ℓ = 0..L.
-std::vector<torch::Tensor> sensitivities(const nn::resnet& m, const interval_bounds& ib);
-
-/// The certified R(θ) with its per-layer terms (THEORY §3 step 3).
-struct certified_terms {
-  torch::Tensor total;                    ///< R(θ), float64 scalar (computed in float64 whatever the model's
-                                          ///< dtype: bounds grow geometrically); differentiable in θ
-  std::vector<double> v_term;             ///< Σ_{m,i} λ_ℓ,m |V_ℓ[m,i]| h_ℓ,i, per layer ℓ = 1..L
-  std::vector<double> w_term;             ///< Σ_{i,j} (λ_ℓᵀ|V_ℓ|)_i |W_ℓ[i,j]| b_{ℓ−1,j}, per layer
-  double u_term = 0;                      ///< Σ_{o,j} |U[o,j]| b_L,j
-  std::vector<std::int64_t> dead_neurons; ///< per layer: neurons with hi(z) ≤ 0 over B
-  std::vector<double> lipschitz_sum;      ///< Σ_m λ_ℓ,m per layer ℓ = 1..L (how far the outputs can move)
-  std::vector<double> max_b;              ///< max_j b_ℓ,j per layer ℓ = 0..L (how large activations can get)
-};
-certified_terms certified_r_terms(const nn::resnet& m, const data::box& input_box);
-double certified_r(const nn::resnet& m, const data::box& input_box);
-
-/// The certified-R weights ω_i with R = Σ_i ω_i |θ_i| when λ, b and h are frozen (used by the proximal
-/// R penalty): V_ℓ[m,i] ← λ_ℓ,m h_ℓ,i, W_ℓ[i,j] ← (λ_ℓᵀ|V_ℓ|)_i b_{ℓ−1,j}, U[o,j] ← b_L,j.
-parameter_weights certified_r_weights(const nn::resnet& m, const data::box& input_box);
 
 // ---------------------------------------------------------------------------------------------------------
 // Evaluation helpers

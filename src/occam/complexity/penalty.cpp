@@ -1,6 +1,6 @@
 // The complexity penalties λ·R̃ and λ·R for nn::train (THEORY §3, "Training with these penalties").
-// As with the trainer's l1/l2 penalties, penalty() returns the term added to the loss (λ times the measure) and
-// value() the unscaled measure for the logs.
+// As with the trainer's l1/l2 penalties, penalty() returns the term added to the loss (λ times the measure)
+// and value() the unscaled measure for the logs.
 #include <torch/torch.h>
 
 #include "occam/complexity/complexity.hpp"
@@ -24,7 +24,9 @@ class complexity_penalty final : public nn::regulariser {
   complexity_penalty(bool use_rtilde, double lambda, bool proximal, data::box box, penalty_params ps)
       : rtilde_(use_rtilde), lambda_(lambda), proximal_(proximal), box_(std::move(box)), ps_(ps) {}
 
-  std::string name() const override { return std::string(rtilde_ ? "rtilde" : "r") + (proximal_ ? "-prox" : ""); }
+  std::string name() const override {
+    return std::string(rtilde_ ? "rtilde" : "r") + (proximal_ ? "-prox" : "");
+  }
 
   torch::Tensor penalty(const nn::resnet& m, const torch::Tensor& x_batch) override {
     auto x = rows(x_batch);
@@ -38,7 +40,7 @@ class complexity_penalty final : public nn::regulariser {
       rp.chunk = x.size(0);
       return rtilde_tensor(m, x, rp) * lambda_;
     }
-    return certified_r_terms(m, box_for(m)).total.to(m.U.scalar_type()) * lambda_;
+    return certified_r_terms(m, box_for(m), certificate()).total.to(m.U.scalar_type()) * lambda_;
   }
 
   void after_step(nn::resnet& m, double lr) override {
@@ -61,10 +63,19 @@ class complexity_penalty final : public nn::regulariser {
 
   double value(const nn::resnet& m, const torch::Tensor& x_sample) override {
     if (rtilde_) return rtilde(m, rows(x_sample));
-    return certified_r(m, box_for(m));
+    return certified_r(m, box_for(m), certificate());
   }
 
  private:
+  /// The exact gradient needs λ in the graph, so the exact-gradient R penalty uses the column certificate
+  /// alone (THEORY §3 step 2a: an upper bound on the full certificate, differentiable everywhere the slopes
+  /// are fixed); the proximal penalty freezes the full certificate's weights.
+  certified_r_params certificate() const {
+    certified_r_params cp;
+    cp.linf_certificate = proximal_;
+    return cp;
+  }
+
   torch::Tensor rows(const torch::Tensor& x) const {
     if (ps_.max_rows > 0 && x.size(0) > ps_.max_rows) return x.narrow(0, 0, ps_.max_rows);
     return x;
@@ -84,8 +95,9 @@ class complexity_penalty final : public nn::regulariser {
 
 }  // namespace
 
-std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda, bool proximal,
-                                                         const data::box& input_box, const penalty_params& ps) {
+std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda,
+                                                         bool proximal, const data::box& input_box,
+                                                         const penalty_params& ps) {
   if (!(lambda >= 0)) throw input_error("penalty: λ must be ≥ 0 (got " + std::to_string(lambda) + ")");
   if (name == "rtilde") return std::make_unique<complexity_penalty>(true, lambda, proximal, input_box, ps);
   if (name == "r") return std::make_unique<complexity_penalty>(false, lambda, proximal, input_box, ps);
