@@ -218,3 +218,35 @@ TEST(CertifiedR, CircuitNetworksHaveLinearR) {
     }
   }
 }
+
+// THEORY §2 project rule: Poisson pruning with a budget that keeps every parameter with a_i > 0 does not
+// revive dead neurons: on a §7 construction it stays exact on every input of {−1,+1}^n.
+TEST(PoissonPruning, KeepsConstructionsExactWhenTheBudgetCoversEveryWeightedParameter) {
+  for (unsigned ands : {6u, 25u, 80u}) {
+    const unsigned n = 6;
+    auto c = test_support::random_circuit(n, ands, 2, 7 * ands);
+    auto sparse = compile::circuit_to_network(c);
+    data::box box;
+    box.lo.assign(n, -1.0f);
+    box.hi.assign(n, 1.0f);
+    compile::materialise_params mp;
+    mp.dtype = torch::kFloat64;
+    auto m = compile::to_resnet(sparse, box, mp);
+    auto x = torch::empty({1 << n, n}, torch::kDouble);
+    for (int r0 = 0; r0 < (1 << n); ++r0)
+      for (unsigned i = 0; i < n; ++i) x[r0][i] = ((r0 >> i) & 1) ? 1.0 : -1.0;
+    auto weights = complexity::rtilde_weights(m, x).flat();
+    auto theta = m.parameters();
+    double weighted = 0;
+    for (std::size_t i = 0; i < theta.size(); ++i)
+      weighted += ((theta[i].abs() * weights[i]) > 0).sum().item<double>();
+    complexity::prune_params ps;
+    ps.budget = weighted;
+    ps.seed = 3;
+    complexity::prune_stats st;
+    auto pruned = complexity::poisson_prune(m, x, ps, &st);
+    EXPECT_EQ(st.measured_error, 0.0) << "|C| = " << ands;
+    EXPECT_TRUE(torch::equal(pruned.forward(x).sign(), m.forward(x).sign()));
+    EXPECT_LE(st.nonzero_after, st.nonzero_before);
+  }
+}

@@ -305,6 +305,48 @@ struct poisson_context {
   double rtilde = 0;
 };
 
+/// Parameters the first-order rule must not drop (THEORY §2, project rule): θ_i ≠ 0 with a zero weight a_i,
+/// except those of neurons that are inactive on every row of x (dropping a dead neuron's whole row and column
+/// leaves f unchanged on π). Dropping any other such parameter can change f on π without a first-order trace,
+/// e.g. the negative bias that keeps a ReLU off on the data; so they are kept exactly.
+std::vector<char> zero_weight_keepers(const nn::resnet& m, const torch::Tensor& x, const std::vector<double>& a,
+                                      const std::vector<double>& theta) {
+  torch::NoGradGuard no_grad;
+  auto t = m.forward_trace(x.to(m.device(), m.dtype()));
+  std::vector<char> keep(theta.size(), 0);
+  std::size_t offset = 0;
+  for (std::size_t l = 0; l < m.W.size(); ++l) {
+    auto dead_t = (t.z[l] <= 0).all(0).to(torch::kCPU).contiguous();
+    const bool* dead = dead_t.data_ptr<bool>();
+    const auto k = m.W[l].size(0), w1 = m.W[l].size(1), w = m.V[l].size(0);
+    for (std::int64_t i = 0; i < k; ++i)
+      for (std::int64_t j = 0; j < w1; ++j) {
+        const auto q = offset + static_cast<std::size_t>(i * w1 + j);
+        keep[q] = a[q] == 0 && theta[q] != 0 && !dead[i];
+      }
+    offset += static_cast<std::size_t>(k * w1);
+    for (std::int64_t r = 0; r < w; ++r)
+      for (std::int64_t i = 0; i < k; ++i) {
+        const auto q = offset + static_cast<std::size_t>(r * k + i);
+        keep[q] = a[q] == 0 && theta[q] != 0 && !dead[i];
+      }
+    offset += static_cast<std::size_t>(w * k);
+  }
+  for (std::size_t q = offset; q < theta.size(); ++q) keep[q] = a[q] == 0 && theta[q] != 0;
+  return keep;
+}
+
+/// Marks the zero-weight keepers as kept exactly in a water-filling result.
+void keep_exactly(water_filling& wf, const std::vector<char>& keep) {
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    if (keep[i] && !wf.exact[i]) {
+      wf.exact[i] = 1;
+      wf.p[i] = 1;
+      ++wf.kept_exactly;
+      wf.expected_nonzero += 1;
+    }
+}
+
 poisson_context poisson_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& rp) {
   poisson_context ctx;
   rtilde_params p = rp;
@@ -372,8 +414,10 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
   st.parameters = static_cast<std::int64_t>(ctx.a.size());
   st.nonzero_before = m.nonzero_count();
   st.rtilde = ctx.rtilde;
+  const auto keepers = zero_weight_keepers(m, x, ctx.a, flatten_double(params_of(m)));
   auto at = [&](double budget, prune_stats& s) {
     auto wf = water_fill(ctx.a, budget);
+    keep_exactly(wf, keepers);
     auto pruned = poisson_sample(m, wf, ps.seed);
     s.budget = budget;
     s.expected_nonzero = wf.expected_nonzero;

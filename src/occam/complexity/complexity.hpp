@@ -108,7 +108,10 @@ struct prune_stats {
 
 /// Prunes a copy of m; x (n×d_in) is π for the weights and for the measured error.
 nn::resnet prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats = nullptr);
-/// Poisson pruning (ps.method is ignored).
+/// Poisson pruning (ps.method is ignored). Parameters with θ_i ≠ 0 but a zero weight a_i are kept exactly
+/// (they are not first-order negligible: dropping the bias that keeps a ReLU off on π revives it), except the
+/// parameters of neurons inactive on every row of x, which are dropped together (f is unchanged on π).
+/// So with N ≥ #{a_i > 0} the pruned network equals m on every row of x.
 nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
                          prune_stats* stats = nullptr);
 /// Keeps the N largest |θ_i| (ties: lower index first), zeroes the rest (ps.method is ignored).
