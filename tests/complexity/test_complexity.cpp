@@ -97,8 +97,10 @@ TEST(RtildeWeights, MatchBruteForcePerSampleGradients) {
     ASSERT_EQ(fast.size(), slow.size());
     for (std::size_t i = 0; i < fast.size(); ++i) {
       ASSERT_EQ(fast[i].sizes(), slow[i].sizes()) << "parameter " << i;
-      EXPECT_TRUE(torch::allclose(fast[i], slow[i], 1e-10, 1e-12)) << "d_out " << d_out << " parameter " << i
-                                                                   << "\n" << fast[i] << "\n" << slow[i];
+      EXPECT_TRUE(torch::allclose(fast[i], slow[i], 1e-10, 1e-12))
+          << "d_out " << d_out << " parameter " << i << "\n"
+          << fast[i] << "\n"
+          << slow[i];
     }
     EXPECT_NEAR(complexity::rtilde(m, x), rtilde_brute(m, x), 1e-9 * (1 + rtilde_brute(m, x)));
   }
@@ -334,7 +336,8 @@ TEST(Pruning, PoissonPruningIsUnbiasedAndRespectsTheBudget) {
     nonzero_sum += double(st.nonzero_after);
   }
   auto mean = sum / S;
-  // Var θ̃_i = θ_i² (1/p_i) for Poisson sampling (θ_i²(1/p_i − 1) for Bernoulli would be smaller): use the p_i.
+  // Var θ̃_i = θ_i² (1/p_i) for Poisson sampling (θ_i²(1/p_i − 1) for Bernoulli would be smaller): use the
+  // p_i.
   std::vector<double> a;
   auto w = complexity::rtilde_weights(m, x).flat();
   auto params = m.parameters();
@@ -414,7 +417,8 @@ TEST(Pruning, TargetErrorModeReachesTheTarget) {
   data::rng g(9);
   auto m = random_net(2, 4, 4, 2, 1, 31);
   auto x = sample_box(random_box(2, g), 64, g);
-  for (auto method : {complexity::prune_params::method_kind::poisson, complexity::prune_params::method_kind::magnitude}) {
+  for (auto method :
+       {complexity::prune_params::method_kind::poisson, complexity::prune_params::method_kind::magnitude}) {
     complexity::prune_params ps;
     ps.method = method;
     ps.target_error = 0.05;
@@ -428,7 +432,8 @@ TEST(Pruning, TargetErrorModeReachesTheTarget) {
   }
 }
 
-// THEORY §3 (a): the exact-gradient penalties differentiate R̃ (double backward) and R; check by finite differences.
+// THEORY §3 (a): the exact-gradient penalties differentiate R̃ (double backward) and R; check by finite
+// differences.
 TEST(Penalties, ExactGradientsMatchFiniteDifferences) {
   data::rng g(10);
   auto m0 = random_net(2, 3, 3, 2, 2, 77);

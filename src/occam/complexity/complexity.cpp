@@ -15,8 +15,12 @@
 namespace occam::complexity {
 namespace {
 
-std::int64_t width_of(const nn::resnet& m) { return m.U.size(1) - 1; }
-std::int64_t depth_of(const nn::resnet& m) { return static_cast<std::int64_t>(m.W.size()); }
+std::int64_t width_of(const nn::resnet& m) {
+  return m.U.size(1) - 1;
+}
+std::int64_t depth_of(const nn::resnet& m) {
+  return static_cast<std::int64_t>(m.W.size());
+}
 
 void check_model(const nn::resnet& m) {
   if (!m.U.defined()) throw input_error("complexity: the model has no read-out U");
@@ -49,8 +53,9 @@ torch::Tensor padded_v(const torch::Tensor& v) {
 torch::Tensor embed_rows(const nn::resnet& m, const torch::Tensor& x) {
   const auto w = width_of(m);
   const auto d_in = x.size(1);
-  if (d_in > w) throw input_error("complexity: the data have " + std::to_string(d_in) +
-                                  " inputs but the model's width is " + std::to_string(w));
+  if (d_in > w)
+    throw input_error("complexity: the data have " + std::to_string(d_in) +
+                      " inputs but the model's width is " + std::to_string(w));
   auto alpha = torch::zeros({x.size(0), w + 1}, m.U.options().requires_grad(false));
   alpha.narrow(1, 0, d_in).copy_(x.to(m.U.device(), m.U.scalar_type()));
   alpha.select(1, w).fill_(1);
@@ -61,8 +66,8 @@ void check_inputs(const nn::resnet& m, const torch::Tensor& x) {
   if (x.dim() != 2) throw input_error("complexity: inputs must be an n×d_in matrix");
   if (x.size(0) == 0) throw input_error("complexity: no data rows");
   if (m.shape.d_in > 0 && x.size(1) != m.shape.d_in)
-    throw input_error("complexity: the data have " + std::to_string(x.size(1)) + " inputs, the model expects " +
-                      std::to_string(m.shape.d_in));
+    throw input_error("complexity: the data have " + std::to_string(x.size(1)) +
+                      " inputs, the model expects " + std::to_string(m.shape.d_in));
 }
 
 /// Adds the chunk's Σ_x contributions of the squared weights to `acc` (THEORY §2).
@@ -117,7 +122,8 @@ std::vector<torch::Tensor> parameter_weights::flat() const {
   return p;
 }
 
-parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
+parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x,
+                                         const rtilde_params& ps) {
   check_model(m);
   check_inputs(m, x);
   std::optional<torch::NoGradGuard> no_grad;
@@ -264,7 +270,8 @@ nn::resnet unflatten_into(const nn::resnet& m, const std::vector<double>& values
   return out;
 }
 
-/// Poisson(p) by inversion of the uniform u (one uniform per parameter: common random numbers across budgets).
+/// Poisson(p) by inversion of the uniform u (one uniform per parameter: common random numbers across
+/// budgets).
 std::int64_t poisson_inverse(double u, double p) {
   double prob = std::exp(-p), cdf = prob;
   std::int64_t k = 0;
@@ -307,22 +314,25 @@ struct poisson_context {
 
 /// Parameters the first-order rule must not drop (THEORY §2, project rule): θ_i ≠ 0 with a zero weight a_i,
 /// except those of neurons that are inactive on every row of x (dropping a dead neuron's whole row and column
-/// leaves f unchanged on π). Dropping any other such parameter can change f on π without a first-order trace,
-/// e.g. the negative bias that keeps a ReLU off on the data; so they are kept exactly.
-std::vector<char> zero_weight_keepers(const nn::resnet& m, const torch::Tensor& x, const std::vector<double>& a,
-                                      const std::vector<double>& theta) {
+/// leaves f unchanged on π) and W entries reading a coordinate that is 0 on every row. Dropping any other
+/// such parameter can change f on π without a first-order trace, e.g. the negative bias that keeps a ReLU off
+/// on the data; so they are kept exactly.
+std::vector<char> zero_weight_keepers(const nn::resnet& m, const torch::Tensor& x,
+                                      const std::vector<double>& a, const std::vector<double>& theta) {
   torch::NoGradGuard no_grad;
   auto t = m.forward_trace(x.to(m.device(), m.dtype()));
   std::vector<char> keep(theta.size(), 0);
   std::size_t offset = 0;
   for (std::size_t l = 0; l < m.W.size(); ++l) {
     auto dead_t = (t.z[l] <= 0).all(0).to(torch::kCPU).contiguous();
+    auto silent_t = (t.alpha[l] == 0).all(0).to(torch::kCPU).contiguous();  // α_{ℓ−1,j} = 0 on every row
     const bool* dead = dead_t.data_ptr<bool>();
+    const bool* silent = silent_t.data_ptr<bool>();
     const auto k = m.W[l].size(0), w1 = m.W[l].size(1), w = m.V[l].size(0);
     for (std::int64_t i = 0; i < k; ++i)
       for (std::int64_t j = 0; j < w1; ++j) {
         const auto q = offset + static_cast<std::size_t>(i * w1 + j);
-        keep[q] = a[q] == 0 && theta[q] != 0 && !dead[i];
+        keep[q] = a[q] == 0 && theta[q] != 0 && !dead[i] && !silent[j];
       }
     offset += static_cast<std::size_t>(k * w1);
     for (std::int64_t r = 0; r < w; ++r)
@@ -332,7 +342,7 @@ std::vector<char> zero_weight_keepers(const nn::resnet& m, const torch::Tensor& 
       }
     offset += static_cast<std::size_t>(w * k);
   }
-  for (std::size_t q = offset; q < theta.size(); ++q) keep[q] = a[q] == 0 && theta[q] != 0;
+  // U[o,j] has a_i = 0 only where α_L,j = 0 on every row: dropping it leaves f unchanged on π.
   return keep;
 }
 
@@ -362,8 +372,8 @@ poisson_context poisson_weights(const nn::resnet& m, const torch::Tensor& x, con
   return ctx;
 }
 
-nn::resnet magnitude_at(const nn::resnet& m, const std::vector<double>& theta, const std::vector<std::size_t>& order,
-                        std::int64_t keep) {
+nn::resnet magnitude_at(const nn::resnet& m, const std::vector<double>& theta,
+                        const std::vector<std::size_t>& order, std::int64_t keep) {
   std::vector<double> out(theta.size(), 0.0);
   for (std::int64_t j = 0; j < keep && j < static_cast<std::int64_t>(order.size()); ++j)
     out[order[j]] = theta[order[j]];
@@ -371,8 +381,8 @@ nn::resnet magnitude_at(const nn::resnet& m, const std::vector<double>& theta, c
 }
 
 // Budget or target-error mode, shared by both pruners. `at(N, stats)` prunes to a budget of N parameters and
-// fills `stats`; with a target error, the smallest integer N in (0, P] whose pruned network meets it is found by
-// bisection (when even N = P misses it, the N = P network is returned with its error).
+// fills `stats`; with a target error, the smallest integer N in (0, P] whose pruned network meets it is found
+// by bisection (when even N = P misses it, the N = P network is returned with its error).
 template <class PruneAt>
 nn::resnet prune_to_budget_or_target(const prune_params& ps, prune_stats& st, PruneAt&& at) {
   nn::resnet result;
@@ -406,7 +416,8 @@ nn::resnet prune_to_budget_or_target(const prune_params& ps, prune_stats& st, Pr
 
 }  // namespace
 
-nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
+                         prune_stats* stats) {
   check_model(m);
   check_inputs(m, x);
   prune_stats st;
@@ -415,8 +426,10 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
   st.nonzero_before = m.nonzero_count();
   st.rtilde = ctx.rtilde;
   const auto keepers = zero_weight_keepers(m, x, ctx.a, flatten_double(params_of(m)));
+  const auto n_keepers = std::count(keepers.begin(), keepers.end(), char(1));
   auto at = [&](double budget, prune_stats& s) {
-    auto wf = water_fill(ctx.a, budget);
+    // The keepers are part of the budget; when it is smaller than their number they are kept all the same.
+    auto wf = water_fill(ctx.a, std::max(budget - static_cast<double>(n_keepers), 1e-9));
     keep_exactly(wf, keepers);
     auto pruned = poisson_sample(m, wf, ps.seed);
     s.budget = budget;
@@ -433,7 +446,8 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
   return result;
 }
 
-nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats) {
+nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
+                           prune_stats* stats) {
   check_model(m);
   check_inputs(m, x);
   prune_stats st;

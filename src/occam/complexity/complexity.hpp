@@ -45,7 +45,8 @@ struct rtilde_params {
 /// (explicit backpropagation of every output at once, then matrix products of squared tensors:
 /// W_ℓ ← (Σ_o g_{ℓ,o}²)ᵀ α_{ℓ−1}², V_ℓ ← (Σ_o c_{ℓ,o}²)ᵀ a_ℓ², U[o,j] ← α_{L,j}²; everything divided by n).
 /// π is the empirical measure of the rows of x (n×d_in).
-parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
+parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x,
+                                         const rtilde_params& ps = {});
 /// The weights ‖∂_{θ_i} f‖_{L2(π)} (square roots of the above).
 parameter_weights rtilde_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps = {});
 /// R̃(θ) = Σ_i |θ_i| ‖∂_{θ_i} f‖_{L2(π)}. With ps.differentiable the result carries the graph (the square
@@ -70,9 +71,9 @@ double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::
 /// a parameter with c·a_i ≥ 1 is kept exactly (counted once) and the rest of the budget is re-spread over the
 /// others; a_i = 0 gives p_i = 0 (dropped). If N ≥ #{a_i > 0} every parameter with a_i > 0 is kept.
 struct water_filling {
-  std::vector<double> p;        ///< per parameter, in [0, 1]
-  std::vector<char> exact;      ///< kept exactly (p_i = 1 from the water-filling rule)
-  double scale = 0;             ///< c (p_i = c·a_i for the sampled ones); 0 when everything is kept
+  std::vector<double> p;    ///< per parameter, in [0, 1]
+  std::vector<char> exact;  ///< kept exactly (p_i = 1 from the water-filling rule)
+  double scale = 0;         ///< c (p_i = c·a_i for the sampled ones); 0 when everything is kept
   std::int64_t kept_exactly = 0;
   double expected_nonzero = 0;  ///< kept + Σ_sampled (1 − e^{−p_i})
   /// First-order error prediction with these p: sqrt(Σ_sampled a_i²/p_i) = sqrt(Σ_i (θ_i²/p_i)‖∂_i f‖²).
@@ -93,21 +94,22 @@ struct prune_params {
 };
 
 struct prune_stats {
-  std::int64_t parameters = 0;        ///< P
+  std::int64_t parameters = 0;  ///< P
   std::int64_t nonzero_before = 0;
-  double budget = 0;                  ///< the N used (after bisection in target-error mode)
-  double expected_nonzero = 0;        ///< Poisson: kept + Σ(1 − e^{−p_i}); magnitude: min(N, non-zeros)
-  std::int64_t nonzero_after = 0;     ///< actual
-  std::int64_t kept_exactly = 0;      ///< Poisson: parameters with p_i = 1
-  double rtilde = 0;                  ///< R̃(θ) of the unpruned network on x
-  double predicted_error = 0;         ///< R̃/√N (THEORY §2)
+  double budget = 0;               ///< the N used (after bisection in target-error mode)
+  double expected_nonzero = 0;     ///< Poisson: kept + Σ(1 − e^{−p_i}); magnitude: min(N, non-zeros)
+  std::int64_t nonzero_after = 0;  ///< actual
+  std::int64_t kept_exactly = 0;   ///< Poisson: parameters with p_i = 1
+  double rtilde = 0;               ///< R̃(θ) of the unpruned network on x
+  double predicted_error = 0;      ///< R̃/√N (THEORY §2)
   double predicted_error_waterfill = 0;  ///< sqrt(Σ a_i²/p_i) with the water-filled p
-  double measured_error = 0;          ///< ‖f_θ̃ − f_θ‖_{L2(π)} on x
+  double measured_error = 0;             ///< ‖f_θ̃ − f_θ‖_{L2(π)} on x
   std::int64_t bisection_steps = 0;
 };
 
 /// Prunes a copy of m; x (n×d_in) is π for the weights and for the measured error.
-nn::resnet prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps, prune_stats* stats = nullptr);
+nn::resnet prune(const nn::resnet& m, const torch::Tensor& x, const prune_params& ps,
+                 prune_stats* stats = nullptr);
 /// Poisson pruning (ps.method is ignored). Parameters with θ_i ≠ 0 but a zero weight a_i are kept exactly
 /// (they are not first-order negligible: dropping the bias that keeps a ReLU off on π revives it), except the
 /// parameters of neurons inactive on every row of x, which are dropped together (f is unchanged on π).
@@ -135,10 +137,10 @@ struct penalty_params {
 /// `name`: "rtilde" (λ·R̃ on each minibatch) or "r" (λ·R over the box). proximal = false: exact gradients
 /// (R̃'s inner derivatives are explicit torch ops in the graph, so its gradient is the double backward);
 /// proximal = true: re-weighted ℓ1 — the weights ω_i are frozen for refresh_every steps and each step is a
-/// soft-threshold θ_i ← sign(θ_i)·max(|θ_i| − lr·λ·ω_i, 0), which produces exact zeros. Throws input_error for
-/// another name or λ < 0.
-std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda, bool proximal,
-                                                         const data::box& input_box,
+/// soft-threshold θ_i ← sign(θ_i)·max(|θ_i| − lr·λ·ω_i, 0), which produces exact zeros. Throws input_error
+/// for another name or λ < 0.
+std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda,
+                                                         bool proximal, const data::box& input_box,
                                                          const penalty_params& ps = {});
 
 // ---------------------------------------------------------------------------------------------------------
@@ -148,19 +150,19 @@ std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name
 struct path_point {
   double lambda = 0;
   double val_loss = 0;
-  double val_error = 0;   ///< 1 − accuracy (classification) or RMSE sqrt(mse) (regression)
-  double rtilde = 0;      ///< on the validation inputs (train inputs when valid is empty)
-  double r = 0;           ///< over m.input_box
+  double val_error = 0;  ///< 1 − accuracy (classification) or RMSE sqrt(mse) (regression)
+  double rtilde = 0;     ///< on the validation inputs (train inputs when valid is empty)
+  double r = 0;          ///< over m.input_box
   std::int64_t nonzero = 0;
-  bool pareto = false;    ///< on the front of (val_error, R̃, R, non-zeros): no other point is ≤ in all four
+  bool pareto = false;  ///< on the front of (val_error, R̃, R, non-zeros): no other point is ≤ in all four
 };
 
 struct path_params {
   std::string penalty = "rtilde";  ///< "rtilde" | "r" | "l1" | "l2"
   bool proximal = false;
-  std::vector<double> lambdas;     ///< in the order trained (warm starts: each starts from the previous model)
+  std::vector<double> lambdas;  ///< in the order trained (warm starts: each starts from the previous model)
   penalty_params penalty_options;
-  std::string out_dir;             ///< when set: path.csv, path.json and model_<i>.occam per λ
+  std::string out_dir;  ///< when set: path.csv, path.json and model_<i>.occam per λ
 };
 
 /// Trains m along the λ path (m ends as the last λ's model). train_params.penalty and out_dir are overridden.

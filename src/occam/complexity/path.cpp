@@ -16,7 +16,8 @@ void mark_pareto(std::vector<path_point>& points) {
   for (auto& p : points) {
     p.pareto = true;
     for (const auto& q : points) {
-      const bool le = q.val_error <= p.val_error && q.rtilde <= p.rtilde && q.r <= p.r && q.nonzero <= p.nonzero;
+      const bool le =
+          q.val_error <= p.val_error && q.rtilde <= p.rtilde && q.r <= p.r && q.nonzero <= p.nonzero;
       const bool lt = q.val_error < p.val_error || q.rtilde < p.rtilde || q.r < p.r || q.nonzero < p.nonzero;
       if (le && lt) {
         p.pareto = false;
@@ -31,8 +32,8 @@ std::string path_csv(const std::vector<path_point>& points) {
   out.precision(10);
   out << "lambda,val_loss,val_error,rtilde,r,nonzero,pareto\n";
   for (const auto& p : points)
-    out << p.lambda << ',' << p.val_loss << ',' << p.val_error << ',' << p.rtilde << ',' << p.r << ',' << p.nonzero
-        << ',' << (p.pareto ? 1 : 0) << '\n';
+    out << p.lambda << ',' << p.val_loss << ',' << p.val_error << ',' << p.rtilde << ',' << p.r << ','
+        << p.nonzero << ',' << (p.pareto ? 1 : 0) << '\n';
   return out.str();
 }
 
