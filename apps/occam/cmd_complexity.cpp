@@ -32,7 +32,8 @@ void run(const complexity_options& o) {
   if (o.data.has_data()) {
     auto d = o.data.load();
     if (std::int64_t(d.d_in) != m.shape.d_in)
-      throw input_error(d.name, 0, fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
+      throw input_error(d.name, 0,
+                        fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
     x = nn::inputs_tensor(d);
     data_name = d.name;
   }
@@ -40,6 +41,9 @@ void run(const complexity_options& o) {
   const auto L = m.shape.depth;
   auto terms = complexity::certified_r_terms(m, box);
   const double r = terms.total.item<double>();
+  complexity::certified_r_params column_only;
+  column_only.linf_certificate = false;
+  const double r_column = complexity::certified_r(m, box, column_only);
   const auto P = m.shape.parameter_count();
   const auto nnz = m.nonzero_count();
   // R̃ and its per-layer pieces Σ|θ_i|‖∂_i f‖ over W_ℓ, V_ℓ and U.
@@ -59,11 +63,16 @@ void run(const complexity_options& o) {
   if (o.json) {
     nlohmann::json j;
     j["model"] = o.model;
-    j["shape"] = {{"d_in", m.shape.d_in}, {"width", m.shape.width}, {"hidden", m.shape.hidden},
-                  {"depth", m.shape.depth}, {"d_out", m.shape.d_out}};
+    j["shape"] = {{"d_in", m.shape.d_in},
+                  {"width", m.shape.width},
+                  {"hidden", m.shape.hidden},
+                  {"depth", m.shape.depth},
+                  {"d_out", m.shape.d_out}};
     j["parameters"] = P;
     j["nonzero"] = nnz;
     j["r"] = r;
+    j["r_column_certificate"] = r_column;
+    j["r_linf_wins"] = terms.linf_wins;
     if (x.defined()) {
       j["data"] = data_name;
       j["n"] = x.size(0);
@@ -98,7 +107,10 @@ void run(const complexity_options& o) {
     fmt::print("R~         {:.6g}   (THEORY §2, on {} rows of {})\n", rt, x.size(0), data_name);
   else
     fmt::print("R~         -         (give --data or --task to compute it)\n");
-  fmt::print("R          {:.6g}   (THEORY §3, certified over the model's input box)\n", r);
+  fmt::print(
+      "R          {:.6g}   (THEORY §3, certified over the model's input box; column certificate alone "
+      "{:.6g})\n",
+      r, r_column);
   if (x.defined()) fmt::print("R~/R       {:.4g}\n", rt / r);
   fmt::print("\n{:>5} {:>6} {:>12} {:>10} {:>12} {:>12}", "layer", "dead", "Σλ_ℓ", "max b_ℓ", "R V-term",
              "R W-term");
@@ -117,9 +129,10 @@ void run(const complexity_options& o) {
 
 void setup(CLI::App& app) {
   auto o = std::make_shared<complexity_options>();
-  auto* c = app.add_subcommand("complexity",
-                               "R~ (on data), the certified R (over the model's box) with per-layer terms, and the "
-                               "non-zero count (THEORY §2-3)");
+  auto* c =
+      app.add_subcommand("complexity",
+                         "R~ (on data), the certified R (over the model's box) with per-layer terms, and the "
+                         "non-zero count (THEORY §2-3)");
   c->add_option("model", o->model, "Model file (.occam)")->required();
   o->data.add_to(c, /*with_valid=*/false);
   c->add_flag("--json", o->json, "Print JSON");

@@ -3,6 +3,8 @@
 // file (argv[1], default construction.dat) for the gnuplot log–log plot.
 #include <torch/torch.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -56,7 +58,7 @@ circuit::aig random_circuit(std::size_t inputs, unsigned ands, unsigned outputs,
 struct row {
   std::string series;
   std::size_t ands = 0, levels = 0, k = 0, d = 0, width = 0, hidden = 0, blocks = 0, nonzeros = 0;
-  double rtilde = 0, r = 0;
+  double rtilde = 0, r = 0, r_col = 0, r_seconds = 0;
 };
 
 row measure(const std::string& series, const compile::sparse_network& net, const data::box& box,
@@ -71,7 +73,12 @@ row measure(const std::string& series, const compile::sparse_network& net, const
   r.blocks = net.blocks.size();
   r.nonzeros = net.nonzero_parameters();
   r.rtilde = complexity::rtilde(m, x);
+  const auto t0 = std::chrono::steady_clock::now();
   r.r = complexity::certified_r(m, box);
+  r.r_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  complexity::certified_r_params col;
+  col.linf_certificate = false;
+  r.r_col = complexity::certified_r(m, box, col);
   return r;
 }
 
@@ -87,7 +94,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < 256; ++r)
       for (int i = 0; i < 8; ++i) x[r][i] = (r >> i) & 1 ? 1.0 : -1.0;
     data::box box{std::vector<float>(8, -1.0f), std::vector<float>(8, 1.0f)};
-    for (unsigned ands : {4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u}) {
+    for (unsigned ands : {4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u, 1024u, 2048u}) {
       auto g = random_circuit(8, ands, 1, ands);
       compile::circuit_network_stats st;
       auto net = compile::circuit_to_network(g, &st);
@@ -118,16 +125,30 @@ int main(int argc, char** argv) {
   for (std::size_t d : {1u, 2u, 3u, 4u, 6u}) tetra("tetrakis-dims", d, 3, 16);
 
   std::ofstream out(dat);
-  out << "# series ands levels k d width hidden blocks nonzeros rtilde R\n";
+  out << "# series ands levels k d width hidden blocks nonzeros rtilde R R_column R_seconds\n";
   std::printf(
       "| series | \\|C\\| (AND) | circuit depth | k | d | width | hidden | blocks | non-zeros | R̃ | "
-      "certified R |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "certified R | column certificate alone | R time (s) |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (auto& r : rows) {
-    std::printf("| %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.4g | %.4g |\n", r.series.c_str(),
-                r.ands, r.levels, r.k, r.d, r.width, r.hidden, r.blocks, r.nonzeros, r.rtilde, r.r);
+    std::printf("| %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.4g | %.4g | %.4g | %.3g |\n",
+                r.series.c_str(), r.ands, r.levels, r.k, r.d, r.width, r.hidden, r.blocks, r.nonzeros,
+                r.rtilde, r.r, r.r_col, r.r_seconds);
     out << r.series << " " << r.ands << " " << r.levels << " " << r.k << " " << r.d << " " << r.width << " "
-        << r.hidden << " " << r.blocks << " " << r.nonzeros << " " << r.rtilde << " " << r.r << "\n";
+        << r.hidden << " " << r.blocks << " " << r.nonzeros << " " << r.rtilde << " " << r.r << " " << r.r_col
+        << " " << r.r_seconds << "\n";
+  }
+  // Least-squares slope of log R against log |C| per series (Jacot Prop. 12: 1 for the circuit series).
+  for (const char* series : {"circuit", "tetrakis-size"}) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0;
+    for (auto& r : rows)
+      if (r.series == series && r.ands > 0 && r.r > 0) {
+        const double lx = std::log(double(r.ands)), ly = std::log(r.r);
+        sx += lx, sy += ly, sxx += lx * lx, sxy += lx * ly, n += 1;
+      }
+    if (n >= 2)
+      std::printf("\nlog–log slope of certified R against |C|, %s: %.3f (%g points)\n", series,
+                  (n * sxy - sx * sy) / (n * sxx - sx * sx), n);
   }
   return 0;
 }

@@ -107,7 +107,9 @@ TEST(CertifiedIntervals, ContainEveryActivation) {
     auto m = random_net(d_in, w, k, L, 1 + trial % 2, 4000 + trial);
     if (trial % 2) plant_pairs(m, trial);
     auto box = random_box(d_in, g);
-    auto t = complexity::certified_r_terms(m, box);
+    complexity::certified_r_params whole;  // the intervals are those of the whole box either way
+    whole.max_boxes = 1;
+    auto t = complexity::certified_r_terms(m, box, whole);
     auto tr = m.forward_trace(sample_box(box, 200, g));
     for (std::int64_t l = 0; l <= L; ++l) {
       EXPECT_TRUE((tr.alpha[l] >= t.bounds.alpha_lo[l] - 1e-9).all().item<bool>()) << trial << " α_" << l;
@@ -148,7 +150,9 @@ TEST(CertifiedR, BoundsRtildeOnAThousandRandomNetworks) {
     if (trial % 3 == 1) plant_pairs(m, trial);
     auto box = random_box(d_in, g);
     auto x = sample_box(box, 20, g);
-    const double rt = complexity::rtilde(m, x), r = complexity::certified_r(m, box);
+    complexity::certified_r_params few;  // splitting on, with few sub-boxes (64 is the default)
+    few.max_boxes = 4;
+    const double rt = complexity::rtilde(m, x), r = complexity::certified_r(m, box, few);
     complexity::certified_r_params col;
     col.linf_certificate = false;
     const double r_col = complexity::certified_r(m, box, col);
@@ -205,7 +209,9 @@ TEST(CertifiedR, CircuitNetworksHaveLinearR) {
       compile::materialise_params mp;
       mp.dtype = torch::kFloat64;
       auto m = compile::to_resnet(sparse, box, mp);
-      auto t = complexity::certified_r_terms(m, box);
+      complexity::certified_r_params whole;  // splitting only lowers R: the bound holds without it
+      whole.max_boxes = 1;
+      auto t = complexity::certified_r_terms(m, box, whole);
       const double r = t.total.item<double>();
       EXPECT_LE(r, 8.0 * double(st.ands) + 4.0) << "|C| = " << st.ands;
       auto x = torch::empty({1 << n, n}, torch::kDouble);

@@ -72,6 +72,33 @@ torch::Tensor jacobian_bound(const torch::Tensor& W, const torch::Tensor& V, con
   return P.abs() + Q;
 }
 
+/// Column certificate (THEORY §3 step 2a): entrywise bounds M_ℓ ≥ |∂f/∂α_ℓ| (d_out×w, the w non-constant
+/// coordinates), ℓ = 0..L, from the gradient as an interval matrix [G_c ± G_r] multiplied by the block
+/// Jacobian interval [J_c ± J_r] (J_c = I + V S̄ W, J_r = |V| S^r |W|): G_c J_c keeps the signs of the centre
+/// chain, G_r' = |G_c| J_r + G_r |J_c| + G_r J_r. Torch operations only, so differentiable in θ.
+std::vector<torch::Tensor> column_certificate(const torch::Tensor& U, const std::vector<torch::Tensor>& W,
+                                              const std::vector<torch::Tensor>& V,
+                                              const std::vector<slope_range>& slope) {
+  const auto L = static_cast<std::int64_t>(W.size());
+  const auto w = U.size(1) - 1;
+  std::vector<torch::Tensor> M(static_cast<std::size_t>(L) + 1);
+  auto Gc = U.narrow(1, 0, w), Gr = torch::zeros_like(Gc);
+  M[L] = Gc.abs();
+  for (std::int64_t l = L; l >= 1; --l) {
+    const auto& s = slope[l - 1];
+    auto Ww = W[l - 1].narrow(1, 0, w);
+    auto centre = (s.lo + s.hi) / 2, radius = (s.hi - s.lo) / 2;
+    auto Jc = (V[l - 1] * centre).matmul(Ww) + torch::eye(w, Ww.options().requires_grad(false));
+    auto Jr = (V[l - 1].abs() * radius).matmul(Ww.abs());
+    auto Jc_abs = Jc.abs();
+    auto Gr_next = Gc.abs().matmul(Jr) + Gr.matmul(Jc_abs + Jr);
+    Gc = Gc.matmul(Jc);
+    Gr = Gr_next;
+    M[l - 1] = Gc.abs() + Gr;
+  }
+  return M;
+}
+
 /// Everything the ℓ∞ certificate needs, on the CPU in float64, detached from θ.
 struct network_view {
   std::int64_t w = 0, k = 0, L = 0, d_out = 0, d_in = 0;
@@ -232,6 +259,7 @@ block_rows make_block_rows(const network_view& v, std::int64_t l, int max_groups
 /// F_m(x) = max over the slopes of Σ_j |J_mj| x_j for every row of a block (block_rows order): exact rows by
 /// their vertices, the others by the entrywise bound A.
 std::vector<double> row_maxima(const block_rows& br, const torch::Tensor& A, const std::vector<double>& x) {
+  // A is only read for rows that are not exact; blocks without such rows may pass an undefined tensor.
   std::vector<double> F(br.rows.size(), 0.0);
   torch::Tensor Ax;
   for (std::size_t r = 0; r < br.rows.size(); ++r) {
@@ -290,6 +318,51 @@ struct lambda_result {
   std::int64_t linf_wins = 0;
 };
 
+/// CROWN-style linear relaxations of σ on [l, u]: σ(z) ≥ sl·z and σ(z) ≤ su·z + ou for every z in [l, u].
+struct relaxation {
+  torch::Tensor sl, su, ou;
+};
+
+relaxation relax(const torch::Tensor& z_lo, const torch::Tensor& z_hi) {
+  auto active = z_lo >= 0, dead = z_hi <= 0;
+  auto free = active.logical_not().logical_and(dead.logical_not());
+  auto one = torch::ones_like(z_lo), zero = torch::zeros_like(z_lo);
+  auto denom = (z_hi - z_lo).clamp_min(1e-300);
+  relaxation r;
+  r.su = torch::where(active, one, torch::where(free, z_hi / denom, zero));
+  r.ou = torch::where(free, -z_lo * z_hi / denom, zero);
+  r.sl = torch::where(active, one, torch::where(free.logical_and(z_hi > -z_lo), one, zero));
+  return r;
+}
+
+/// Lower bounds of the rows of Λ·α_j (Λ: r×(w+1)) over the input box [lo0, hi0], by back-substitution through
+/// blocks j, …, 1 (THEORY §3 step 1c): C σ(z) ≥ (C⁺ sl + C⁻ su) z + C⁻ ou, then z = W α.
+torch::Tensor symbolic_lower(torch::Tensor lam, std::int64_t j, const network_view& v,
+                             const std::vector<relaxation>& rel, const torch::Tensor& lo0,
+                             const torch::Tensor& hi0) {
+  auto c0 = torch::zeros({lam.size(0)}, torch::kDouble);
+  for (std::int64_t q = j; q >= 1; --q) {
+    auto C = lam.narrow(1, 0, v.w).matmul(v.V[q - 1]);
+    auto Cp = C.clamp_min(0), Cm = C.clamp_max(0);
+    const auto& r = rel[q - 1];
+    c0 = c0 + Cm.matmul(r.ou);
+    lam = lam + (Cp * r.sl + Cm * r.su).matmul(v.W[q - 1]);
+  }
+  auto bound = lam.matmul((lo0 + hi0) / 2) - lam.abs().matmul((hi0 - lo0) / 2) + c0;
+  return bound - 1e-9 * (1 + bound.abs());  // slack for the rounding of the products
+}
+
+/// Block ℓ's entrywise Jacobian bound A_ℓ: the stored one, or computed afresh.
+torch::Tensor block_bound(const network_view& v, std::int64_t l) {
+  const auto& A = v.A[static_cast<std::size_t>(l - 1)];
+  return A.defined() ? A : jacobian_bound(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
+}
+
+void keep_bound_if_needed(network_view& v, std::int64_t l, const block_rows& br) {
+  if (std::find(br.exact.begin(), br.exact.end(), char(0)) != br.exact.end())
+    v.A[static_cast<std::size_t>(l - 1)] = jacobian_bound(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
+}
+
 /// Builds the CPU view of the network with its slopes and Jacobian bounds from the intervals in `ib`. With
 /// `tighten`, the intervals are first sharpened layer by layer (THEORY §3 step 1b): besides interval
 /// propagation, every α_ℓ,m lies within e_ℓ,m of its value at the box centre, where e_0 is the box's
@@ -297,7 +370,7 @@ struct lambda_result {
 /// maxima as the ℓ∞ certificate); the sharpened box feeds the next layer's interval step. `ib` is replaced by
 /// the result.
 network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t d_in_box, bool tighten,
-                        int max_groups, std::vector<block_rows>& rows) {
+                        int max_groups, double symbolic_work, std::vector<block_rows>& rows) {
   torch::NoGradGuard no_grad;
   network_view v;
   v.w = width_of(m64);
@@ -324,11 +397,12 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
   }
   rows.assign(static_cast<std::size_t>(v.L) + 1, block_rows{});
   if (!tighten) {
-    for (std::int64_t l = 0; l < v.L; ++l) {
-      v.slope.push_back(slopes_of(cpu(ib.z_lo[l]), cpu(ib.z_hi[l])));
-      v.A.push_back(jacobian_bound(v.W[l], v.V[l], v.slope.back()));
+    for (std::int64_t l = 0; l < v.L; ++l) v.slope.push_back(slopes_of(cpu(ib.z_lo[l]), cpu(ib.z_hi[l])));
+    v.A.resize(static_cast<std::size_t>(v.L));
+    for (std::int64_t l = 2; l <= v.L; ++l) {
+      rows[l] = make_block_rows(v, l, max_groups);
+      keep_bound_if_needed(v, l, rows[l]);
     }
-    for (std::int64_t l = 2; l <= v.L; ++l) rows[l] = make_block_rows(v, l, max_groups);
     return v;
   }
   interval_bounds t;
@@ -339,18 +413,34 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
   t.alpha_lo.push_back(lo);
   t.alpha_hi.push_back(hi);
   t.b.push_back(torch::maximum(lo.abs(), hi.abs()));
+  const auto lo0 = lo.clone(), hi0 = hi.clone();
+  // Back-substitution costs about L²·w²·k products: only for networks where that stays small.
+  const bool symbolic = symbolic_work > 0 && double(v.L) * double(v.L) * double(v.w + 1) * double(v.w + 1) *
+                                                     double(std::max<std::int64_t>(v.k, 1)) <=
+                                                 symbolic_work;
+  std::vector<relaxation> rel;
   for (std::int64_t l = 1; l <= v.L; ++l) {
     const auto& W = v.W[l - 1];
     const auto vp = padded_v(v.V[l - 1]);
     auto c = (lo + hi) / 2, r = (hi - lo) / 2;
     auto zc = W.matmul(c), zr = W.abs().matmul(r);
     auto z_lo = zc - zr, z_hi = zc + zr;
-    auto a_lo = torch::relu(z_lo), a_hi = torch::relu(z_hi);
+    // z_lo, z_hi hold for every α in the layer's box (so the slopes, and λ, are certified on the whole box);
+    // the symbolic bounds hold on the activations of points of B only, which is what h and the relaxations
+    // need.
+    auto zs_lo = z_lo, zs_hi = z_hi;
+    if (symbolic) {
+      zs_lo = torch::maximum(z_lo, symbolic_lower(W, l - 1, v, rel, lo0, hi0));
+      zs_hi = torch::minimum(z_hi, -symbolic_lower(-W, l - 1, v, rel, lo0, hi0));
+      rel.push_back(relax(zs_lo, zs_hi));
+    }
+    auto a_lo = torch::relu(zs_lo), a_hi = torch::relu(zs_hi);
     auto c_next = c + vp.matmul((a_lo + a_hi) / 2), r_next = r + vp.abs().matmul((a_hi - a_lo) / 2);
     auto ibp_lo = c_next - r_next, ibp_hi = c_next + r_next;
     v.slope.push_back(slopes_of(z_lo, z_hi));
-    v.A.push_back(jacobian_bound(W, v.V[l - 1], v.slope.back()));
+    v.A.emplace_back();
     rows[l] = make_block_rows(v, l, max_groups);
+    keep_bound_if_needed(v, l, rows[l]);
     const auto F = row_maxima(rows[l], v.A[l - 1], e);
     std::vector<double> e_next(static_cast<std::size_t>(v.w), 0.0);
     for (std::size_t q = 0; q < rows[l].rows.size(); ++q) e_next[rows[l].rows[q]] = F[q];
@@ -360,9 +450,16 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
     std::copy(e.begin(), e.end(), et.data_ptr<double>());
     lo = torch::maximum(ibp_lo, centre - et);
     hi = torch::minimum(ibp_hi, centre + et);
+    if (symbolic) {
+      auto I = torch::eye(v.w + 1, torch::kDouble);
+      lo = torch::maximum(lo, symbolic_lower(I, l, v, rel, lo0, hi0));
+      hi = torch::minimum(hi, -symbolic_lower(-I, l, v, rel, lo0, hi0));
+      lo[v.w] = 1;
+      hi[v.w] = 1;
+    }
     t.z_lo.push_back(z_lo);
     t.z_hi.push_back(z_hi);
-    t.h.push_back(torch::relu(z_hi));
+    t.h.push_back(torch::relu(zs_hi));
     t.s.push_back((z_hi > 0).to(torch::kDouble));
     t.alpha_lo.push_back(lo);
     t.alpha_hi.push_back(hi);
@@ -379,26 +476,58 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
                              const certified_r_params& ps) {
   torch::NoGradGuard no_grad;
   std::vector<block_rows> rows;
-  const network_view v = build_view(m64, ib, d_in_box, ps.linf_certificate, ps.max_enumerated_groups, rows);
+  const network_view v = build_view(m64, ib, d_in_box, ps.linf_certificate, ps.max_enumerated_groups,
+                                    ps.symbolic_bounds_work, rows);
 
   lambda_result out;
   // Column certificate: M_L = |U|, M_{ℓ−1} = M_ℓ A_ℓ; λ_col = ℓ2 norm of M_ℓ's columns over the outputs.
-  out.M.resize(static_cast<std::size_t>(v.L) + 1);
-  {
-    auto keep = torch::ones({v.w + 1}, torch::kDouble);
-    keep[v.w] = 0;
-    out.M[v.L] = v.U.abs() * keep;
-    for (std::int64_t l = v.L; l >= 1; --l) {
-      auto Mw = out.M[l].narrow(1, 0, v.w).matmul(v.A[l - 1]);
-      out.M[l - 1] = torch::cat({Mw, torch::zeros({v.d_out, 1}, torch::kDouble)}, 1);
-    }
-  }
+  out.M = column_certificate(v.U, v.W, v.V, v.slope);
   std::vector<std::vector<double>> best(static_cast<std::size_t>(v.L) + 1);
   for (std::int64_t l = 1; l <= v.L; ++l) {
-    auto col = out.M[l].narrow(1, 0, v.w).norm(2, {0}).contiguous();
+    auto col = out.M[l].norm(2, {0}).contiguous();
     best[l].assign(col.data_ptr<double>(), col.data_ptr<double>() + v.w);
   }
   std::vector<std::vector<double>> col_only = best;
+
+  if (ps.linf_certificate && v.L > 0) {
+    // ℓ2 certificate (THEORY §3 step 2c): g_ℓ is Lip₂ ≤ ‖U‖₂ Π_{j>ℓ} n_j on the boxes, with n_j ≥ ‖J_j‖₂ for
+    // every slope in range: ‖I + V S̄ W‖₂ + ‖|V| S^r |W|‖₂ (|V (S − S̄) W| ≤ |V| S^r |W| entrywise, and the
+    // spectral norm is monotone on entrywise-dominating non-negative matrices), restricted to live
+    // coordinates; ‖∂f/∂α_ℓ,m‖₂ ≤ Lip₂(g_ℓ) for every m.
+    auto live_index = [&](std::int64_t l) {
+      std::vector<std::int64_t> idx;
+      for (std::int64_t j = 0; j < v.w; ++j)
+        if (v.live[l][j]) idx.push_back(j);
+      return torch::tensor(idx, torch::kLong);
+    };
+    auto spectral_bound = [](const torch::Tensor& M) {
+      if (M.numel() == 0) return 0.0;
+      if (std::max(M.size(0), M.size(1)) <= 512)
+        return torch::linalg::matrix_norm(M, 2, {-2, -1}, false, c10::nullopt).item<double>() * (1 + 1e-12);
+      const double n1 = M.abs().sum(0).max().item<double>(), ninf = M.abs().sum(1).max().item<double>();
+      return std::sqrt(n1 * ninf);
+    };
+    std::vector<double> lip(static_cast<std::size_t>(v.L) + 1, 0.0);
+    lip[v.L] = spectral_bound(v.U.narrow(1, 0, v.w).index_select(1, live_index(v.L)));
+    for (std::int64_t l = v.L - 1; l >= 1; --l) {
+      const auto rows_idx = live_index(l + 1), cols_idx = live_index(l);
+      const auto& sl = v.slope[l];
+      auto Ww = v.W[l].narrow(1, 0, v.w);
+      auto centre = (sl.lo + sl.hi) / 2, radius = (sl.hi - sl.lo) / 2;
+      auto J = (v.V[l] * centre).matmul(Ww) + torch::eye(v.w, torch::kDouble);
+      auto R = (v.V[l].abs() * radius).matmul(Ww.abs());
+      auto sub = [&](const torch::Tensor& M) {
+        return M.index_select(0, rows_idx).index_select(1, cols_idx);
+      };
+      lip[l] = lip[l + 1] * (spectral_bound(sub(J)) + spectral_bound(sub(R)));
+    }
+    for (std::int64_t l = 1; l <= v.L; ++l)
+      for (std::int64_t j = 0; j < v.w; ++j)
+        if (v.live[l][j] && lip[l] < best[l][j]) {
+          best[l][j] = lip[l];
+          ++out.linf_wins;
+        }
+  }
 
   if (ps.linf_certificate && v.L > 0) {
     // Per output when there are few (each output's derivative is bounded by its own sweep, then the ℓ2 norm
@@ -482,11 +611,10 @@ r_parts compute_r(const nn::resnet& m, const data::box& box, const certified_r_p
   // λ as well (the exact-gradient R penalty uses it); the ℓ∞ certificate's λ is a constant of the graph.
   std::vector<torch::Tensor> M_graph;
   if (!ps.linf_certificate) {
-    M_graph.resize(static_cast<std::size_t>(L) + 1);
-    M_graph[L] = m.U.narrow(1, 0, w).abs();
-    for (std::int64_t l = L; l >= 1; --l)
-      M_graph[l - 1] = M_graph[l].matmul(jacobian_bound(
-          m.W[l - 1], m.V[l - 1], slopes_of(p.ib.z_lo[l - 1].detach(), p.ib.z_hi[l - 1].detach())));
+    std::vector<slope_range> slope;
+    for (std::int64_t l = 0; l < L; ++l)
+      slope.push_back(slopes_of(p.ib.z_lo[l].detach(), p.ib.z_hi[l].detach()));
+    M_graph = column_certificate(m.U, m.W, m.V, slope);
   }
   p.total = torch::zeros({}, m.U.options().requires_grad(false));
   for (std::int64_t l = 1; l <= L; ++l) {
@@ -556,20 +684,92 @@ interval_bounds propagate_intervals(const nn::resnet& m, const data::box& input_
 
 std::vector<torch::Tensor> sensitivities(const nn::resnet& m, const interval_bounds& ib) {
   torch::NoGradGuard no_grad;
-  const auto L = depth_of(m);
-  const auto w = width_of(m);
-  std::vector<torch::Tensor> M(L + 1);
-  auto keep = torch::ones({w + 1}, m.U.options().requires_grad(false));
-  keep[w] = 0;  // the constant coordinate carries no sensitivity
-  M[L] = m.U.detach().abs() * keep;
-  for (std::int64_t l = L; l >= 1; --l) {
-    auto A = jacobian_bound(m.W[l - 1].detach(), m.V[l - 1].detach(),
-                            slopes_of(ib.z_lo[l - 1].detach(), ib.z_hi[l - 1].detach()));
-    auto Mw = M[l].narrow(1, 0, w).matmul(A);
-    M[l - 1] = torch::cat({Mw, torch::zeros({Mw.size(0), 1}, Mw.options())}, 1);
+  std::vector<torch::Tensor> W, V;
+  std::vector<slope_range> slope;
+  for (std::size_t l = 0; l < m.W.size(); ++l) {
+    W.push_back(m.W[l].detach());
+    V.push_back(m.V[l].detach());
+    slope.push_back(slopes_of(ib.z_lo[l].detach(), ib.z_hi[l].detach()));
   }
+  auto M = column_certificate(m.U.detach(), W, V, slope);
+  for (auto& t : M) t = torch::cat({t, torch::zeros({t.size(0), 1}, t.options())}, 1);  // the constant one
   return M;
 }
+
+namespace {
+
+/// The frozen weights ω (R = Σ ω_i |θ_i|) of one certificate, in float64 on the model's device.
+parameter_weights weights_of(const nn::resnet& m, const r_parts& p) {
+  const auto L = depth_of(m);
+  const auto w = width_of(m);
+  parameter_weights out;
+  for (std::int64_t l = 1; l <= L; ++l) {
+    auto lambda =
+        torch::where(p.lam.live[l - 1] > 0, p.lam.lambda[l - 1], p.lam.lambda_col[l - 1]).to(m.U.device());
+    auto lv = lambda.matmul(m.V[l - 1].abs().detach());
+    out.V.push_back(torch::outer(lambda, p.ib.h[l - 1].detach()));
+    out.W.push_back(torch::outer(lv, p.ib.b[l - 1].detach()));
+  }
+  out.U = p.ib.b[L].detach().unsqueeze(0).expand({m.U.size(0), w + 1}).clone();
+  return out;
+}
+
+/// Sub-boxes of `box` by repeated bisection of every box along its widest side, at most `count` of them.
+std::vector<data::box> split_box(const data::box& box, std::int64_t count) {
+  std::vector<data::box> boxes{box};
+  while (static_cast<std::int64_t>(boxes.size()) * 2 <= count) {
+    std::vector<data::box> next;
+    for (const auto& b : boxes) {
+      std::size_t widest = 0;
+      for (std::size_t i = 1; i < b.dims(); ++i)
+        if (b.hi[i] - b.lo[i] > b.hi[widest] - b.lo[widest]) widest = i;
+      const float mid = b.lo[widest] + (b.hi[widest] - b.lo[widest]) / 2;
+      if (!(mid > b.lo[widest] && mid < b.hi[widest])) return boxes;  // degenerate: nothing left to split
+      data::box lo = b, hi = b;
+      lo.hi[widest] = mid;
+      hi.lo[widest] = mid;
+      next.push_back(lo);
+      next.push_back(hi);
+    }
+    boxes = std::move(next);
+  }
+  return boxes;
+}
+
+bool splits(const nn::resnet& m, const data::box& box, const certified_r_params& ps) {
+  return ps.linf_certificate && ps.max_boxes > 1 && box.dims() > 0 &&
+         static_cast<double>(m.shape.parameter_count() > 0 ? m.shape.parameter_count() : m.nonzero_count()) <=
+             ps.max_split_parameters;
+}
+
+/// THEORY §3 step 4: R's weights over the whole box, each lowered to its largest value over the sub-boxes
+/// when splitting applies (sup over B = max over a cover of B, per parameter).
+parameter_weights certified_weights(const nn::resnet& m, const data::box& box, const certified_r_params& ps,
+                                    const r_parts& whole) {
+  auto omega = weights_of(m, whole);
+  if (!splits(m, box, ps)) return omega;
+  auto sub = split_box(box, ps.max_boxes);
+  if (sub.size() < 2) return omega;
+  auto flat_whole = omega.flat();
+  std::vector<torch::Tensor> worst;
+  for (const auto& b : sub) {
+    auto f = weights_of(m, compute_r(m, b, ps)).flat();
+    if (worst.empty())
+      worst = f;
+    else
+      for (std::size_t i = 0; i < f.size(); ++i) worst[i] = torch::maximum(worst[i], f[i]);
+  }
+  const auto L = depth_of(m);
+  parameter_weights out;
+  for (std::int64_t l = 0; l < L; ++l) {
+    out.W.push_back(torch::minimum(flat_whole[2 * l], worst[2 * l]));
+    out.V.push_back(torch::minimum(flat_whole[2 * l + 1], worst[2 * l + 1]));
+  }
+  out.U = torch::minimum(flat_whole.back(), worst.back());
+  return out;
+}
+
+}  // namespace
 
 certified_terms certified_r_terms(const nn::resnet& m_in, const data::box& input_box,
                                   const certified_r_params& ps) {
@@ -577,6 +777,29 @@ certified_terms certified_r_terms(const nn::resnet& m_in, const data::box& input
   auto p = compute_r(m, input_box, ps);
   certified_terms t;
   t.total = p.total;
+  if (splits(m, input_box, ps)) {
+    parameter_weights omega;
+    {
+      torch::NoGradGuard no_grad;
+      omega = certified_weights(m, input_box, ps, p);
+    }
+    auto theta = m.parameters();
+    auto flat = omega.flat();
+    std::vector<torch::Tensor> per(flat.size());
+    t.total = torch::zeros({}, m.U.options().requires_grad(false));
+    for (std::size_t i = 0; i < flat.size(); ++i) {
+      per[i] = (flat[i] * theta[i].abs()).sum();
+      t.total = t.total + per[i];
+    }
+    p.v_term.clear();
+    p.w_term.clear();
+    for (std::size_t l = 0; l + 1 < per.size(); l += 2) {
+      p.w_term.push_back(per[l]);
+      p.v_term.push_back(per[l + 1]);
+    }
+    p.u_term = per.back();
+    t.boxes = static_cast<std::int64_t>(split_box(input_box, ps.max_boxes).size());
+  }
   torch::NoGradGuard no_grad;
   for (std::size_t l = 0; l < p.v_term.size(); ++l) {
     t.v_term.push_back(p.v_term[l].item<double>());
@@ -596,6 +819,7 @@ certified_terms certified_r_terms(const nn::resnet& m_in, const data::box& input
 
 double certified_r(const nn::resnet& m, const data::box& input_box, const certified_r_params& ps) {
   torch::NoGradGuard no_grad;
+  if (splits(m, input_box, ps)) return certified_r_terms(m, input_box, ps).total.item<double>();
   return compute_r(as_double(m), input_box, ps).total.item<double>();
 }
 
@@ -603,18 +827,7 @@ parameter_weights certified_r_weights(const nn::resnet& m_in, const data::box& i
                                       const certified_r_params& ps) {
   torch::NoGradGuard no_grad;
   const nn::resnet m = as_double(m_in);
-  auto p = compute_r(m, input_box, ps);
-  const auto L = depth_of(m);
-  const auto w = width_of(m);
-  parameter_weights out;
-  for (std::int64_t l = 1; l <= L; ++l) {
-    auto lambda =
-        torch::where(p.lam.live[l - 1] > 0, p.lam.lambda[l - 1], p.lam.lambda_col[l - 1]).to(m.U.device());
-    auto lv = lambda.matmul(m.V[l - 1].abs());
-    out.V.push_back(torch::outer(lambda, p.ib.h[l - 1]));
-    out.W.push_back(torch::outer(lv, p.ib.b[l - 1]));
-  }
-  out.U = p.ib.b[L].unsqueeze(0).expand({m.U.size(0), w + 1}).clone();
+  auto out = certified_weights(m, input_box, ps, compute_r(m, input_box, ps));
   for (auto& t : out.W) t = t.to(m_in.U.scalar_type());
   for (auto& t : out.V) t = t.to(m_in.U.scalar_type());
   out.U = out.U.to(m_in.U.scalar_type());

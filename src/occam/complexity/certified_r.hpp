@@ -42,6 +42,15 @@ struct certified_r_params {
   /// A row of a block's Jacobian whose entries depend on at most this many independent slope variables is
   /// maximised exactly over their vertices (2^groups evaluations); rows with more use the entrywise bound.
   int max_enumerated_groups = 10;
+  /// Symbolic (back-substituted linear) bounds on pre-activations and activations (THEORY §3 step 1c, with
+  /// the ℓ∞ certificate only), for networks with L²·(w+1)²·k at most this; 0: interval bounds only.
+  double symbolic_bounds_work = 2e9;
+  /// Box splitting (THEORY §3 step 4, with the ℓ∞ certificate only): every weight is also certified on each
+  /// of at most this many sub-boxes (repeated bisection of the widest side) and lowered to its largest
+  /// sub-box value. 1: no splitting.
+  std::int64_t max_boxes = 64;
+  /// Networks with more parameters than this are not split (the cost is one certificate per sub-box).
+  double max_split_parameters = 2e5;
 };
 
 /// The certified R(θ) with its per-layer terms (THEORY §3 step 3).
@@ -62,6 +71,8 @@ struct certified_terms {
   /// The intervals R used (with the ℓ∞ certificate: sharpened, THEORY §3 step 1b); λ_ℓ is certified on the
   /// box [alpha_lo[ℓ], alpha_hi[ℓ]].
   interval_bounds bounds;
+  /// Sub-boxes the weights were certified on (1: the whole box only).
+  std::int64_t boxes = 1;
 };
 certified_terms certified_r_terms(const nn::resnet& m, const data::box& input_box,
                                   const certified_r_params& ps = {});

@@ -73,6 +73,7 @@ class complexity_penalty final : public nn::regulariser {
   certified_r_params certificate() const {
     certified_r_params cp;
     cp.linf_certificate = proximal_;
+    cp.max_boxes = 1;  // refreshed every few steps: one certificate, not one per sub-box
     return cp;
   }
 
