@@ -11,6 +11,8 @@ set ylabel "complexity"
 set xlabel "|C| (AND nodes after cleanup)"
 set title "growth with |C|"
 plot "< grep '^circuit ' construction.dat" using 2:11 with linespoints title "R, circuit net (§7)", \
+     "< grep '^circuit ' construction.dat" using 2:12 with linespoints title "column certificate alone, circuit net", \
+     "< grep '^circuit ' construction.dat" using 2:(8*$2) with lines dashtype 2 title "8|C| (Prop 12 bound)", \
      "< grep '^circuit ' construction.dat" using 2:10 with linespoints title "R-tilde, circuit net (§7)", \
      "< grep '^tetrakis-size ' construction.dat" using 2:11 with linespoints title "R, Tetrakis d=2 k=3 (§8)", \
      "< grep '^tetrakis-size ' construction.dat" using 2:10 with linespoints title "R-tilde, Tetrakis d=2 k=3 (§8)"

@@ -60,39 +60,36 @@ slope_range slopes_of(const torch::Tensor& z_lo, const torch::Tensor& z_hi) {
   return {(z_lo > 0).to(z_lo.scalar_type()), (z_hi > 0).to(z_hi.scalar_type())};
 }
 
-/// A_ℓ = |I + V S̄ W| + |V| S^r |W| over the w non-constant coordinates: the entrywise supremum of the block
-/// Jacobian's absolute value when every slope ranges over its interval (the Jacobian is affine in the
-/// slopes).
-torch::Tensor jacobian_bound(const torch::Tensor& W, const torch::Tensor& V, const slope_range& s) {
+/// Block ℓ's Jacobian J = I + V S W (the w non-constant coordinates) as an interval matrix over the slope
+/// box: J ∈ [centre ± radius] with centre = I + V S̄ W and radius = |V| S^r |W| (J is affine in the slopes).
+struct jacobian_interval {
+  torch::Tensor centre, radius;
+  /// A = |centre| + radius: the entrywise supremum of |J| over the slope box.
+  torch::Tensor bound() const { return centre.abs() + radius; }
+};
+
+jacobian_interval block_jacobian(const torch::Tensor& W, const torch::Tensor& V, const slope_range& s) {
   const auto w = V.size(0);
   auto Ww = W.narrow(1, 0, w);
-  auto centre = (s.lo + s.hi) / 2, radius = (s.hi - s.lo) / 2;
-  auto P = (V * centre).matmul(Ww) + torch::eye(w, W.options());
-  auto Q = (V.abs() * radius).matmul(Ww.abs());
-  return P.abs() + Q;
+  auto mid = (s.lo + s.hi) / 2, half = (s.hi - s.lo) / 2;
+  return {(V * mid).matmul(Ww) + torch::eye(w, Ww.options().requires_grad(false)),
+          (V.abs() * half).matmul(Ww.abs())};
 }
 
 /// Column certificate (THEORY §3 step 2a): entrywise bounds M_ℓ ≥ |∂f/∂α_ℓ| (d_out×w, the w non-constant
 /// coordinates), ℓ = 0..L, from the gradient as an interval matrix [G_c ± G_r] multiplied by the block
-/// Jacobian interval [J_c ± J_r] (J_c = I + V S̄ W, J_r = |V| S^r |W|): G_c J_c keeps the signs of the centre
-/// chain, G_r' = |G_c| J_r + G_r |J_c| + G_r J_r. Torch operations only, so differentiable in θ.
-std::vector<torch::Tensor> column_certificate(const torch::Tensor& U, const std::vector<torch::Tensor>& W,
-                                              const std::vector<torch::Tensor>& V,
-                                              const std::vector<slope_range>& slope) {
-  const auto L = static_cast<std::int64_t>(W.size());
+/// Jacobian interval [J_c ± J_r]: G_c J_c keeps the signs of the centre chain, G_r' = |G_c| J_r + G_r (|J_c|
+/// + J_r). Torch operations only, so differentiable in θ when `jacobian` is.
+template <class Jacobian>
+std::vector<torch::Tensor> column_certificate(const torch::Tensor& U, std::int64_t L, Jacobian&& jacobian) {
   const auto w = U.size(1) - 1;
   std::vector<torch::Tensor> M(static_cast<std::size_t>(L) + 1);
   auto Gc = U.narrow(1, 0, w), Gr = torch::zeros_like(Gc);
   M[L] = Gc.abs();
   for (std::int64_t l = L; l >= 1; --l) {
-    const auto& s = slope[l - 1];
-    auto Ww = W[l - 1].narrow(1, 0, w);
-    auto centre = (s.lo + s.hi) / 2, radius = (s.hi - s.lo) / 2;
-    auto Jc = (V[l - 1] * centre).matmul(Ww) + torch::eye(w, Ww.options().requires_grad(false));
-    auto Jr = (V[l - 1].abs() * radius).matmul(Ww.abs());
-    auto Jc_abs = Jc.abs();
-    auto Gr_next = Gc.abs().matmul(Jr) + Gr.matmul(Jc_abs + Jr);
-    Gc = Gc.matmul(Jc);
+    const jacobian_interval J = jacobian(l);
+    auto Gr_next = Gc.abs().matmul(J.radius) + Gr.matmul(J.bound());
+    Gc = Gc.matmul(J.centre);
     Gr = Gr_next;
     M[l - 1] = Gc.abs() + Gr;
   }
@@ -102,10 +99,17 @@ std::vector<torch::Tensor> column_certificate(const torch::Tensor& U, const std:
 /// Everything the ℓ∞ certificate needs, on the CPU in float64, detached from θ.
 struct network_view {
   std::int64_t w = 0, k = 0, L = 0, d_out = 0, d_in = 0;
-  std::vector<torch::Tensor> W, V;      ///< k×(w+1), w×k
-  torch::Tensor U;                      ///< d_out×(w+1)
-  std::vector<slope_range> slope;       ///< per layer 1..L (index ℓ−1)
-  std::vector<torch::Tensor> A;         ///< per layer: jacobian_bound
+  std::vector<torch::Tensor> W, V;  ///< k×(w+1), w×k
+  torch::Tensor U;                  ///< d_out×(w+1)
+  std::vector<slope_range> slope;   ///< per layer 1..L (index ℓ−1)
+  std::vector<torch::Tensor> A;     ///< per layer: the stored J.bound() (see keep_bound_if_needed)
+  /// Per layer: the Jacobian intervals, cached when 3·w²·L doubles fit in `cache_limit` (wide networks of
+  /// large circuits recompute them at each use instead).
+  std::vector<jacobian_interval> J;
+  bool cache = false;
+  /// Per layer, per neuron: (leader, sign) of its class of neurons whose pre-activation rows are multiples of
+  /// each other (the leader is the class's first neuron; sign −1 for a negative multiple of the leader).
+  std::vector<std::vector<std::pair<std::int64_t, int>>> tie;
   std::vector<std::vector<char>> live;  ///< live[ℓ][m], ℓ = 0..L: an input, or written by a layer ≤ ℓ
 };
 
@@ -120,13 +124,9 @@ struct affine_row {
 };
 
 /// Proportionality W_b = c·W_a (c ≠ 0) up to rounding: cross-products a_j b_p and b_j a_p (p = the largest
-/// |a_j|) agree to 1e-12 relative to |a_p b_p|, and the zero patterns agree. Returns c's sign, or 0. (THEORY
-/// §3 states what the tolerance means for the guarantee: the two kinks lie within 1e-12 relative of each
-/// other.)
-int proportional(const double* a, const double* b, std::int64_t n) {
-  std::int64_t p = -1;
-  for (std::int64_t j = 0; j < n; ++j)
-    if (a[j] != 0 && (p < 0 || std::abs(a[j]) > std::abs(a[p]))) p = j;
+/// |a_j|, given) agree to 1e-12 relative to |a_p b_p|, and the zero patterns agree. Returns c's sign, or 0.
+/// (THEORY §3 states what the tolerance means for the guarantee: the two kinks lie within 1e-12 relative.)
+int proportional(const double* a, const double* b, std::int64_t n, std::int64_t p) {
   if (p < 0 || b[p] == 0) return 0;
   const double scale = std::abs(a[p] * b[p]);
   for (std::int64_t j = 0; j < n; ++j) {
@@ -134,6 +134,35 @@ int proportional(const double* a, const double* b, std::int64_t n) {
     if (std::abs(a[j] * b[p] - b[j] * a[p]) > 1e-12 * scale) return 0;
   }
   return (a[p] > 0) == (b[p] > 0) ? 1 : -1;
+}
+
+/// The tie classes of block ℓ's free neurons (see network_view::tie); fixed and dead neurons are their own.
+void compute_ties(network_view& v, std::int64_t l) {
+  const auto w1 = v.w + 1;
+  const double* Wd = v.W[l - 1].data_ptr<double>();
+  const double* slo = v.slope[l - 1].lo.data_ptr<double>();
+  const double* shi = v.slope[l - 1].hi.data_ptr<double>();
+  auto& tie = v.tie[static_cast<std::size_t>(l - 1)];
+  tie.assign(static_cast<std::size_t>(v.k), {0, 1});
+  std::vector<std::int64_t> pivot(static_cast<std::size_t>(v.k), -1);
+  for (std::int64_t i = 0; i < v.k; ++i) {
+    tie[i] = {i, 1};
+    const double* r = Wd + i * w1;
+    for (std::int64_t j = 0; j < w1; ++j)
+      if (r[j] != 0 && (pivot[i] < 0 || std::abs(r[j]) > std::abs(r[pivot[i]]))) pivot[i] = j;
+  }
+  std::vector<char> done(static_cast<std::size_t>(v.k), 0);
+  for (std::int64_t a = 0; a < v.k; ++a) {
+    if (done[a] || !(slo[a] < shi[a])) continue;
+    for (std::int64_t b = a + 1; b < v.k; ++b) {
+      if (done[b] || !(slo[b] < shi[b])) continue;
+      const int c = proportional(Wd + a * w1, Wd + b * w1, w1, pivot[a]);
+      if (c != 0) {
+        tie[b] = {a, c};
+        done[b] = 1;
+      }
+    }
+  }
 }
 
 /// Builds row m of block ℓ (1-based) as an affine_row, or returns false when it has more than `max_groups`
@@ -154,21 +183,19 @@ bool build_row(const network_view& v, std::int64_t l, std::int64_t m, int max_gr
     if (Vd[i] == 0 || shi[i] == 0) continue;
     (slo[i] > 0 ? fixed : free_neurons).push_back(i);
   }
+  // Slope variables: one per class of proportional neurons (the layer's tie classes) among the free ones.
+  const auto& tie = v.tie[l - 1];
   std::vector<int> var(free_neurons.size(), -1), sign(free_neurons.size(), 1);
+  std::vector<int> class_var(static_cast<std::size_t>(v.k), -1);
   int groups = 0;
   for (std::size_t a = 0; a < free_neurons.size(); ++a) {
-    if (var[a] >= 0) continue;
-    if (groups == max_groups) return false;
-    var[a] = groups;
-    for (std::size_t b = a + 1; b < free_neurons.size(); ++b) {
-      if (var[b] >= 0) continue;
-      const int c = proportional(Wd + free_neurons[a] * w1, Wd + free_neurons[b] * w1, w1);
-      if (c != 0) {
-        var[b] = groups;
-        sign[b] = c;
-      }
+    const auto leader = tie[free_neurons[a]].first;
+    if (class_var[leader] < 0) {
+      if (groups == max_groups) return false;
+      class_var[leader] = groups++;
     }
-    ++groups;
+    var[a] = class_var[leader];
+    sign[a] = tie[free_neurons[a]].second;
   }
   // Support: m itself (the identity) and the live columns any contributing neuron reads.
   std::vector<char> in_support(static_cast<std::size_t>(v.w), 0);
@@ -353,14 +380,23 @@ torch::Tensor symbolic_lower(torch::Tensor lam, std::int64_t j, const network_vi
 }
 
 /// Block ℓ's entrywise Jacobian bound A_ℓ: the stored one, or computed afresh.
-torch::Tensor block_bound(const network_view& v, std::int64_t l) {
-  const auto& A = v.A[static_cast<std::size_t>(l - 1)];
-  return A.defined() ? A : jacobian_bound(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
+jacobian_interval jacobian_of(const network_view& v, std::int64_t l) {
+  if (v.cache && v.J[static_cast<std::size_t>(l - 1)].centre.defined())
+    return v.J[static_cast<std::size_t>(l - 1)];
+  return block_jacobian(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
 }
 
+torch::Tensor block_bound(const network_view& v, std::int64_t l) {
+  const auto& A = v.A[static_cast<std::size_t>(l - 1)];
+  return A.defined() ? A : jacobian_of(v, l).bound();
+}
+
+/// Stores the slopes' Jacobian interval (when cached) and, for blocks with rows that are not maximised
+/// exactly, the entrywise bound A those rows read.
 void keep_bound_if_needed(network_view& v, std::int64_t l, const block_rows& br) {
+  if (v.cache) v.J[static_cast<std::size_t>(l - 1)] = block_jacobian(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
   if (std::find(br.exact.begin(), br.exact.end(), char(0)) != br.exact.end())
-    v.A[static_cast<std::size_t>(l - 1)] = jacobian_bound(v.W[l - 1], v.V[l - 1], v.slope[l - 1]);
+    v.A[static_cast<std::size_t>(l - 1)] = jacobian_of(v, l).bound();
 }
 
 /// Builds the CPU view of the network with its slopes and Jacobian bounds from the intervals in `ib`. With
@@ -396,10 +432,14 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
     for (std::int64_t m = 0; m < v.w; ++m) v.live[l][m] = v.live[l - 1][m] || wa[m];
   }
   rows.assign(static_cast<std::size_t>(v.L) + 1, block_rows{});
+  v.cache = 3.0 * double(v.w) * double(v.w) * double(v.L) <= 3e7;
+  v.J.resize(static_cast<std::size_t>(v.L));
+  v.tie.resize(static_cast<std::size_t>(v.L));
   if (!tighten) {
     for (std::int64_t l = 0; l < v.L; ++l) v.slope.push_back(slopes_of(cpu(ib.z_lo[l]), cpu(ib.z_hi[l])));
     v.A.resize(static_cast<std::size_t>(v.L));
     for (std::int64_t l = 2; l <= v.L; ++l) {
+      compute_ties(v, l);
       rows[l] = make_block_rows(v, l, max_groups);
       keep_bound_if_needed(v, l, rows[l]);
     }
@@ -439,6 +479,7 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
     auto ibp_lo = c_next - r_next, ibp_hi = c_next + r_next;
     v.slope.push_back(slopes_of(z_lo, z_hi));
     v.A.emplace_back();
+    compute_ties(v, l);
     rows[l] = make_block_rows(v, l, max_groups);
     keep_bound_if_needed(v, l, rows[l]);
     const auto F = row_maxima(rows[l], v.A[l - 1], e);
@@ -481,7 +522,7 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
 
   lambda_result out;
   // Column certificate: M_L = |U|, M_{ℓ−1} = M_ℓ A_ℓ; λ_col = ℓ2 norm of M_ℓ's columns over the outputs.
-  out.M = column_certificate(v.U, v.W, v.V, v.slope);
+  out.M = column_certificate(v.U, v.L, [&](std::int64_t l) { return jacobian_of(v, l); });
   std::vector<std::vector<double>> best(static_cast<std::size_t>(v.L) + 1);
   for (std::int64_t l = 1; l <= v.L; ++l) {
     auto col = out.M[l].norm(2, {0}).contiguous();
@@ -502,7 +543,7 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
     };
     auto spectral_bound = [](const torch::Tensor& M) {
       if (M.numel() == 0) return 0.0;
-      if (std::max(M.size(0), M.size(1)) <= 512)
+      if (std::max(M.size(0), M.size(1)) <= 128)  // an SVD; wider: sqrt(‖M‖₁‖M‖∞) ≥ ‖M‖₂
         return torch::linalg::matrix_norm(M, 2, {-2, -1}, false, c10::nullopt).item<double>() * (1 + 1e-12);
       const double n1 = M.abs().sum(0).max().item<double>(), ninf = M.abs().sum(1).max().item<double>();
       return std::sqrt(n1 * ninf);
@@ -511,15 +552,11 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
     lip[v.L] = spectral_bound(v.U.narrow(1, 0, v.w).index_select(1, live_index(v.L)));
     for (std::int64_t l = v.L - 1; l >= 1; --l) {
       const auto rows_idx = live_index(l + 1), cols_idx = live_index(l);
-      const auto& sl = v.slope[l];
-      auto Ww = v.W[l].narrow(1, 0, v.w);
-      auto centre = (sl.lo + sl.hi) / 2, radius = (sl.hi - sl.lo) / 2;
-      auto J = (v.V[l] * centre).matmul(Ww) + torch::eye(v.w, torch::kDouble);
-      auto R = (v.V[l].abs() * radius).matmul(Ww.abs());
+      const auto J = jacobian_of(v, l + 1);
       auto sub = [&](const torch::Tensor& M) {
         return M.index_select(0, rows_idx).index_select(1, cols_idx);
       };
-      lip[l] = lip[l + 1] * (spectral_bound(sub(J)) + spectral_bound(sub(R)));
+      lip[l] = lip[l + 1] * (spectral_bound(sub(J.centre)) + spectral_bound(sub(J.radius)));
     }
     for (std::int64_t l = 1; l <= v.L; ++l)
       for (std::int64_t j = 0; j < v.w; ++j)
@@ -614,7 +651,8 @@ r_parts compute_r(const nn::resnet& m, const data::box& box, const certified_r_p
     std::vector<slope_range> slope;
     for (std::int64_t l = 0; l < L; ++l)
       slope.push_back(slopes_of(p.ib.z_lo[l].detach(), p.ib.z_hi[l].detach()));
-    M_graph = column_certificate(m.U, m.W, m.V, slope);
+    M_graph = column_certificate(
+        m.U, L, [&](std::int64_t l) { return block_jacobian(m.W[l - 1], m.V[l - 1], slope[l - 1]); });
   }
   p.total = torch::zeros({}, m.U.options().requires_grad(false));
   for (std::int64_t l = 1; l <= L; ++l) {
@@ -691,7 +729,9 @@ std::vector<torch::Tensor> sensitivities(const nn::resnet& m, const interval_bou
     V.push_back(m.V[l].detach());
     slope.push_back(slopes_of(ib.z_lo[l].detach(), ib.z_hi[l].detach()));
   }
-  auto M = column_certificate(m.U.detach(), W, V, slope);
+  auto M = column_certificate(m.U.detach(), static_cast<std::int64_t>(W.size()), [&](std::int64_t l) {
+    return block_jacobian(W[l - 1], V[l - 1], slope[l - 1]);
+  });
   for (auto& t : M) t = torch::cat({t, torch::zeros({t.size(0), 1}, t.options())}, 1);  // the constant one
   return M;
 }
