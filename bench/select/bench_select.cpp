@@ -1,4 +1,4 @@
-// Input selection on the IWLS 2020 contest functions (docs/select.md, bench/RESULTS.select.md):
+// Input selection on the IWLS 2020 contest functions (docs/select.md, bench/RESULTS.md "Input selection"):
 // for each function, select_inputs on the training PLA for each max_inputs, the lookup table over the
 // selected inputs built on the training rows, its accuracy on the validation PLA, the selection time, and
 // the validation accuracy `occam fit` reached (bench/iwls2020/last_table.md) as the peer.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Input selection on all 90 IWLS 2020 functions (bench/RESULTS.select.md): the validation accuracy of the
+# Input selection on all 90 IWLS 2020 functions (bench/RESULTS.md, "Input selection"): the validation accuracy of the
 # lookup table over the selected inputs for max_inputs 8, 12, 16, the selection time, and `occam fit`'s
 # accuracy from bench/iwls2020/last_table.md. Usage: bench/select/run.sh [BUILD_DIR] [extra bench_select flags]
 set -eu

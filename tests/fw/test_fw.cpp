@@ -89,7 +89,7 @@ TEST(FwEnumerate, ThreeInputAigCostsMatchSetBfs) {
   expect_library_consistent(lib);
   // The distribution (both polarities) computed by both searches; docs/fw.md reports it.
   // Both searches give this distribution (documented in docs/fw.md; ABC's `twoexact -a` agrees on samples,
-  // bench/fw/twoexact.sh).
+  // bench/fw/run.sh).
   EXPECT_EQ(counts, (std::vector<std::uint64_t>{8, 24, 64, 30, 104, 8, 18}));
 }
 

@@ -39,7 +39,7 @@ struct network_to_circuit_params {
   /// dropped from the word, which narrows the arithmetic that reads it. Finally the whole circuit is
   /// compared with the K = 0 circuit and the smaller is returned, so K > 0 is never worse before ABC.
   /// 12 is recommended: as small as 16 at a fraction of its compile time on the IWLS 2020 networks of
-  /// bench/RESULTS.compile.md.
+  /// bench/RESULTS.md ("Network → circuit").
   unsigned lut_inputs = 0;
   /// With K > 0: when a word's primary-input support has at most this many bits, the operand patterns that
   /// no input reaches are don't-cares of its operand truth table (found by simulating all 2^support input

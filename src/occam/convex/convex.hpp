@@ -130,7 +130,7 @@ struct solve_params {
   /// linear in U, so its product is the same combination of the stored ones: no GEMM. On the reference
   /// problem K = 4 with working_set_growth = 1.5 needs 34 % fewer products than the defaults, but on six more
   /// problems it ranges from −13 % (logistic) to +45 % (λ = 1e-3 to a gap of 1e-5): off by default
-  /// (bench/RESULTS.md, convex fifth pass).
+  /// (bench/RESULTS.md, "Convex training … Anderson extrapolation").
   std::int64_t anderson = 0;
   /// Low-rank curvature metric (gated2 and gated3, not the augmented Lagrangian; docs/convex.md): FISTA steps
   /// in the metric B = σ(I − VVᵀ) + V diag(θ)Vᵀ, where V holds `metric_rank` approximate top eigenvectors of

@@ -5,7 +5,7 @@
 // Torch-free. The table itself (majority label per cell, coarser tables for ties and unseen cells) is
 // returned as plain per-cell label counts and labels, so the circuit module can synthesise it
 // (circuit::truth_table) without the data module depending on circuits. Method, parameters and
-// measurements: docs/select.md, bench/RESULTS.select.md.
+// measurements: docs/select.md, bench/RESULTS.md ("Input selection").
 //
 // Why a table and why leave-one-out: a table over |S| inputs is a circuit of size O(2^|S|) (THEORY §4), and
 // the PAC bound (THEORY §5) only pays off when the empirical error is honest. The training accuracy of a
