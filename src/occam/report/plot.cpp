@@ -71,6 +71,13 @@ bool plottable(const size_error_point& p, const plot_params& params) {
 
 }  // namespace
 
+std::size_t plottable_points(const std::vector<plot_series>& series, const plot_params& params) {
+  std::size_t n = 0;
+  for (const auto& s : series)
+    for (const auto& p : s.points) n += plottable(p, params);
+  return n;
+}
+
 bool gnuplot_available() {
   const fs::path log = fs::temp_directory_path() / ("occam-gnuplot-probe." + std::to_string(::getpid()));
   bool ok = false;

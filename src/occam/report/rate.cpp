@@ -125,6 +125,18 @@ double rate_fit::predict_size(double error) const {
   return std::exp(log_a) * std::pow(error, -gamma);
 }
 
+std::string to_string(rate_fit_status s) {
+  switch (s) {
+    case rate_fit_status::ok:
+      return "ok";
+    case rate_fit_status::too_few_points:
+      return "too few points";
+    case rate_fit_status::equal_errors:
+      return "all errors equal";
+  }
+  return "?";
+}
+
 rate_fit fit_rate(const std::vector<size_error_point>& front, const rate_fit_params& params) {
   if (!(params.confidence > 0 && params.confidence < 1))
     throw input_error("rate fit: confidence must lie in (0, 1)");
@@ -139,7 +151,11 @@ rate_fit fit_rate(const std::vector<size_error_point>& front, const rate_fit_par
   }
   const std::size_t n = xs.size();
   fit.n = n;
-  if (n < 2) return fit;
+  // Two points fit any line exactly: no residual degree of freedom, no interval. Say so instead.
+  if (n < 3) {
+    fit.status = rate_fit_status::too_few_points;
+    return fit;
+  }
   const double x_mean = std::accumulate(xs.begin(), xs.end(), 0.0) / double(n);
   const double y_mean = std::accumulate(ys.begin(), ys.end(), 0.0) / double(n);
   double sxx = 0, sxy = 0, syy = 0;
@@ -149,8 +165,12 @@ rate_fit fit_rate(const std::vector<size_error_point>& front, const rate_fit_par
     sxy += dx * dy;
     syy += dy * dy;
   }
-  if (!(sxx > 0)) return fit;  // all errors equal: the slope is undefined
+  if (!(sxx > 0)) {  // all errors equal: the slope is undefined
+    fit.status = rate_fit_status::equal_errors;
+    return fit;
+  }
   fit.valid = true;
+  fit.status = rate_fit_status::ok;
   fit.gamma = sxy / sxx;
   fit.log_a = y_mean - fit.gamma * x_mean;
   double ssr = 0;
@@ -159,14 +179,11 @@ rate_fit fit_rate(const std::vector<size_error_point>& front, const rate_fit_par
     ssr += r * r;
   }
   fit.r2 = syy > 0 ? 1.0 - ssr / syy : 1.0;
-  fit.gamma_lo = fit.gamma_hi = fit.gamma;
-  if (n > 2) {
-    const double dof = double(n - 2);
-    fit.stderr_gamma = std::sqrt(ssr / dof / sxx);
-    const double t = student_t_quantile(0.5 + params.confidence / 2.0, dof);
-    fit.gamma_lo = fit.gamma - t * fit.stderr_gamma;
-    fit.gamma_hi = fit.gamma + t * fit.stderr_gamma;
-  }
+  const double dof = double(n - 2);
+  fit.stderr_gamma = std::sqrt(ssr / dof / sxx);
+  const double t = student_t_quantile(0.5 + params.confidence / 2.0, dof);
+  fit.gamma_lo = fit.gamma - t * fit.stderr_gamma;
+  fit.gamma_hi = fit.gamma + t * fit.stderr_gamma;
   return fit;
 }
 
@@ -183,6 +200,61 @@ double c_gamma(const std::vector<size_error_point>& points, double gamma) {
   return c;
 }
 
+htmc_range_bound htmc_bound_on_range(const std::vector<size_error_point>& points, double gamma) {
+  if (!(gamma > 0) || !finite(gamma)) throw input_error("HTMC bound: γ must be positive and finite");
+  for (const auto& p : points)
+    if (!(p.error >= 0) || !(p.size >= 0) || !finite(p.error) || !finite(p.size))
+      throw input_error("HTMC bound: errors and sizes must be finite and non-negative (point '" + p.label +
+                        "')");
+  htmc_range_bound b;
+  b.gamma = gamma;
+  // THEORY §4: on [ε_j, ε_{j+1}] (neighbouring front points), C(f, ε) ≤ C(f, ε_j) ≤ s_j and ε ≤ ε_{j+1}.
+  auto front = pareto_front(points);  // increasing size = decreasing error
+  std::reverse(front.begin(), front.end());
+  b.points = front.size();
+  if (front.empty()) return b;
+  b.valid = true;
+  b.eps_lo = front.front().error;
+  b.eps_hi = front.back().error;
+  b.to_infinity = front.back().size == 0;
+  if (front.size() == 1) {
+    b.value = front[0].error * std::pow(front[0].size, 1.0 / gamma);
+    return b;
+  }
+  for (std::size_t j = 0; j + 1 < front.size(); ++j)
+    b.value = std::max(b.value, front[j + 1].error * std::pow(front[j].size, 1.0 / gamma));
+  return b;
+}
+
+double log_aig_structures(std::size_t size, std::size_t inputs, std::size_t outputs) {
+  // THEORY §5: N_s = (2(n+s+1))^m · Π_{i=1}^s (n+i)(2(n+i)+1).
+  const double n = double(inputs), s = double(size);
+  double l = double(outputs) * std::log(2.0 * (n + s + 1.0));
+  for (std::size_t i = 1; i <= size; ++i) {
+    const double v = n + double(i);
+    l += std::log(v) + std::log(2.0 * v + 1.0);
+  }
+  return l;
+}
+
+double log_aig_count_bound(std::size_t size, std::size_t inputs, std::size_t outputs) {
+  // THEORY §5: K_s = (2(t+1))^m · (t(2t+1))^s, t = s + n.
+  const double t = double(size) + double(inputs);
+  double l = double(outputs) * std::log(2.0 * (t + 1.0));
+  if (size > 0) l += double(size) * (std::log(t) + std::log(2.0 * t + 1.0));
+  return l;
+}
+
+double log_paper_count(std::size_t size, std::size_t inputs) {
+  if (size == 0) return 0;
+  return double(size) * (std::log(3.0) + 2.0 * std::log(double(size) + double(inputs)));
+}
+
+double size_delta(double delta, std::size_t size) {
+  const double s = double(size);
+  return delta / ((s + 1.0) * (s + 2.0));
+}
+
 pac_bound_result pac_bound(double empirical, std::size_t samples, std::size_t size, std::size_t inputs,
                            const pac_params& params) {
   const double b2 = params.loss_bound;
@@ -190,10 +262,23 @@ pac_bound_result pac_bound(double empirical, std::size_t samples, std::size_t si
   if (!(params.delta > 0 && params.delta < 1)) throw input_error("PAC bound: δ must lie in (0, 1)");
   if (!(empirical >= 0 && empirical <= b2))
     throw input_error("PAC bound: the empirical risk must lie in [0, B²]");
+  if (params.outputs == 0) throw input_error("PAC bound: the circuit needs at least one output");
   pac_bound_result r;
-  // THEORY §5: K_s = (3 (s + n_in)²)^s circuits of size s; log K_s = s log(3 (s + n_in)²), 0 for s = 0.
-  if (size > 0) r.log_k = double(size) * (std::log(3.0) + 2.0 * std::log(double(size) + double(inputs)));
-  r.ell = r.log_k + std::log(1.0 / params.delta);
+  r.count = "AIG structures N_s = (2(n+s+1))^m * prod_{i=1..s} (n+i)(2(n+i)+1)";
+  r.size = size;
+  r.inputs = inputs;
+  r.outputs = params.outputs;
+  r.samples = samples;
+  r.empirical = empirical;
+  r.loss_bound = b2;
+  r.delta = params.delta;
+  // THEORY §5: the count of AIG structures, the share δ_s of δ for this size, ℓ = log N_s + log(1/δ_s).
+  r.log_k = log_aig_structures(size, inputs, params.outputs);
+  r.log_k_bound = log_aig_count_bound(size, inputs, params.outputs);
+  r.log_k_paper = log_paper_count(size, inputs);
+  r.paper_covers = r.log_k_paper >= r.log_k;
+  r.delta_s = params.union_over_sizes ? size_delta(params.delta, size) : params.delta;
+  r.ell = r.log_k - std::log(r.delta_s);
   if (samples == 0) {
     r.bound = b2;
     return r;
@@ -204,6 +289,24 @@ pac_bound_result pac_bound(double empirical, std::size_t samples, std::size_t si
   const double a = empirical + 2.0 * b2 * r.ell / (3.0 * n);
   const double c = 2.0 * b2 * r.ell / n;
   r.bound = std::min(b2, a + c / 2.0 + std::sqrt(c * c / 4.0 + a * c));
+  return r;
+}
+
+pac_bound_result pac_bound_squared(double empirical_mse, std::size_t samples, std::size_t size,
+                                   std::size_t inputs, double output_bound, double target_bound,
+                                   const pac_params& params) {
+  if (!(output_bound >= 0) || !(target_bound >= 0) || !finite(output_bound) || !finite(target_bound))
+    throw input_error("PAC bound (squared loss): the output and target bounds must be finite and ≥ 0");
+  const double b = output_bound + target_bound;
+  if (!(b > 0)) throw input_error("PAC bound (squared loss): F + Y must be positive");
+  pac_params p = params;
+  p.loss_bound = b * b;
+  // (C(x) − y)² ≤ (|C(x)| + |y|)² ≤ (F + Y)²; the rounding of the training MSE must not push it above.
+  auto r = pac_bound(std::min(empirical_mse, p.loss_bound), samples, size, inputs, p);
+  r.loss = "squared";
+  r.output_bound = output_bound;
+  r.target_bound = target_bound;
+  r.rmse_bound = std::sqrt(r.bound);
   return r;
 }
 
@@ -251,19 +354,48 @@ nlohmann::json to_json(const size_error_point& p) {
 }
 
 nlohmann::json to_json(const rate_fit& f) {
+  // NaN (no fit) is written as null.
+  auto v = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
   return {{"valid", f.valid},
+          {"status", to_string(f.status)},
           {"n", f.n},
-          {"gamma", f.gamma},
-          {"log_a", f.log_a},
-          {"gamma_lo", f.gamma_lo},
-          {"gamma_hi", f.gamma_hi},
+          {"gamma", v(f.gamma)},
+          {"log_a", v(f.log_a)},
+          {"gamma_lo", v(f.gamma_lo)},
+          {"gamma_hi", v(f.gamma_hi)},
           {"confidence", f.confidence},
-          {"stderr_gamma", f.stderr_gamma},
-          {"r2", f.r2}};
+          {"stderr_gamma", v(f.stderr_gamma)},
+          {"r2", v(f.r2)}};
 }
 
 nlohmann::json to_json(const pac_bound_result& b) {
-  return {{"log_k", b.log_k}, {"ell", b.ell}, {"bound", b.bound}};
+  nlohmann::json j = {{"loss", b.loss},
+                      {"count", b.count},
+                      {"size", b.size},
+                      {"inputs", b.inputs},
+                      {"outputs", b.outputs},
+                      {"samples", b.samples},
+                      {"empirical", b.empirical},
+                      {"log_k", b.log_k},
+                      {"log_k_bound", b.log_k_bound},
+                      {"log_k_paper", b.log_k_paper},
+                      {"paper_covers", b.paper_covers},
+                      {"delta", b.delta},
+                      {"delta_s", b.delta_s},
+                      {"ell", b.ell},
+                      {"loss_bound", b.loss_bound},
+                      {"bound", b.bound}};
+  if (b.loss == "squared") {
+    j["output_bound"] = b.output_bound;
+    j["target_bound"] = b.target_bound;
+    j["rmse_bound"] = b.rmse_bound;
+  }
+  return j;
+}
+
+nlohmann::json to_json(const htmc_range_bound& b) {
+  return {{"valid", b.valid}, {"gamma", b.gamma},   {"eps_lo", b.eps_lo},          {"eps_hi", b.eps_hi},
+          {"value", b.value}, {"points", b.points}, {"to_infinity", b.to_infinity}};
 }
 
 }  // namespace occam::report
