@@ -149,19 +149,23 @@ void setup(CLI::App& app) {
       "Build the Tetrakis function T_C (inputs: d·(k+1) bits, bit b of coordinate i = input i·(k+1)+b)");
   c->add_option("--level,-k", o->level, "Grid level k (grid {0..2^k}^d)")->check(CLI::Range(0, 20));
   c->add_option("--dims,-d", o->dims, "Dimension d");
-  c->add_option("--decoding", o->decoding,
-                "Output decoding: twos | unsigned | sign (default: sign for one output, "
-                "twos otherwise)");
-  c->add_option("--scale", o->scale, "Decoding scale (value of the least significant bit)");
-  c->add_option("--lo", o->lo, "Box lower corner (one value or d values; default 0)");
-  c->add_option("--hi", o->hi, "Box upper corner (one value or d values; default 1)");
-  c->add_option("--samples", o->samples, "Random points for R̃ (default 4096)");
+  auto* decoding = c->add_option("--decoding", o->decoding,
+                                 "Output decoding: twos | unsigned | sign (default: sign for one output, "
+                                 "twos otherwise)");
+  auto* scale_opt = c->add_option("--scale", o->scale, "Decoding scale (value of the least significant bit)");
+  auto* lo_opt = c->add_option("--lo", o->lo, "Box lower corner (one value or d values; default 0)");
+  auto* hi_opt = c->add_option("--hi", o->hi, "Box upper corner (one value or d values; default 1)");
+  c->add_option("--samples", o->samples, "Random points for R̃ (default 4096)")->check(at_least(1));
   c->add_flag("--no-complexity", o->no_complexity, "Skip R̃ and R");
   c->add_option("--max-params", o->max_params, "Refuse dense networks with more parameters (default 2e8)");
   c->add_flag("--json", o->json, "Print JSON");
-  c->callback([o] {
+  c->callback([o, decoding, scale_opt, lo_opt, hi_opt] {
     if (!o->tetrakis && (o->dims != 0 || o->level != 0))
       throw input_error("--level and --dims only apply with --tetrakis");
+    // A circuit network's box is {±1}^n: a box or decoding given without --tetrakis was silently ignored.
+    for (const CLI::Option* opt : {decoding, scale_opt, lo_opt, hi_opt})
+      if (!o->tetrakis && opt->count() > 0)
+        throw input_error(opt->get_name() + " only applies with --tetrakis");
     run(*o);
   });
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -111,7 +112,7 @@ void run_eval(const convex_options& o) {
   m["path_penalty"] = net.path_penalty();
   std::string text = m.dump(2) + "\n";
   if (!o.out.empty()) {
-    std::filesystem::create_directories(o.out);
+    create_output_directory(o.out);
     write_file_atomic(std::filesystem::path(o.out) / "eval.json", text);
   }
   std::fputs(text.c_str(), stdout);
@@ -189,7 +190,7 @@ void run_path3(const convex_options& o) {
   if (pats.gates.defined()) pats.gates = pats.gates.to(device, dtype);
 
   std::filesystem::path out = o.out;
-  std::filesystem::create_directories(out);
+  create_output_directory(out);
   const auto log_path = out / "convergence.jsonl";
   write_file_atomic(log_path, "");
   std::vector<double> lambdas =
@@ -255,7 +256,8 @@ std::vector<double> parse_lambdas(const std::string& s) {
     } catch (...) {
       throw input_error("--lambda-path: '" + item + "' is not a number");
     }
-    if (!(out.back() > 0)) throw input_error("--lambda-path: λ must be positive");
+    if (!(out.back() > 0) || !std::isfinite(out.back()))
+      throw input_error("--lambda-path: λ must be positive and finite, got '" + item + "'");
   }
   if (out.empty()) throw input_error("--lambda-path: no values");
   return out;
@@ -302,7 +304,7 @@ void run(const convex_options& o) {
   pats.gates = pats.gates.to(device, dtype);
 
   std::filesystem::path out = o.out;
-  std::filesystem::create_directories(out);
+  create_output_directory(out);
   const auto log_path = out / "convergence.jsonl";
   write_file_atomic(log_path, "");
   std::vector<double> lambdas =

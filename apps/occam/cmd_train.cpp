@@ -92,12 +92,17 @@ void setup(CLI::App& app) {
   auto* c = app.add_subcommand("train", "Train the THEORY §1 ResNet (metrics, checkpoints, --resume)");
   o->data.add_to(c);
   o->split.add_to(c);
-  c->add_option("--width,-w", o->shape.width, "Residual width w ≥ d_in (default max(d_in, 32))");
-  c->add_option("--hidden,-k", o->shape.hidden, "Hidden dimension k of each block")->capture_default_str();
-  c->add_option("--depth,-L", o->shape.depth, "Number of residual blocks L")->capture_default_str();
+  c->add_option("--width,-w", o->shape.width, "Residual width w ≥ d_in (default max(d_in, 32))")
+      ->check(at_least(1));
+  c->add_option("--hidden,-k", o->shape.hidden, "Hidden dimension k of each block")
+      ->check(at_least(1))
+      ->capture_default_str();
+  c->add_option("--depth,-L", o->shape.depth, "Number of residual blocks L")
+      ->check(at_least(1))
+      ->capture_default_str();
   c->add_option("--v-scale", o->init.v_scale, "Initial scale of the residual branches V")->capture_default_str();
-  c->add_option("--epochs,-e", o->train.epochs, "Epochs")->capture_default_str();
-  c->add_option("--batch,-b", o->train.batch, "Minibatch size")->capture_default_str();
+  c->add_option("--epochs,-e", o->train.epochs, "Epochs")->check(at_least(0))->capture_default_str();
+  c->add_option("--batch,-b", o->train.batch, "Minibatch size")->check(at_least(1))->capture_default_str();
   c->add_option("--lr", o->train.lr, "Learning rate")->capture_default_str();
   c->add_option("--optimizer", o->optimizer, "adam|sgd")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
   c->add_option("--momentum", o->train.momentum, "SGD momentum")->capture_default_str();
@@ -108,17 +113,23 @@ void setup(CLI::App& app) {
   c->add_option("--lambda", o->lambda, "Penalty weight λ");
   c->add_flag("--prox", o->prox,
               "Proximal soft-threshold steps (exact zeros): plain ℓ1, or re-weighted ℓ1 with frozen R̃/R weights");
-  c->add_option("--refresh-every", o->refresh_every, "With --prox and rtilde|r: steps between weight refreshes")
+  c->add_option("--refresh-every", o->refresh_every,
+                "With --prox and rtilde|r: steps between weight refreshes")
+      ->check(at_least(1))
       ->capture_default_str();
   c->add_option("--lambda-path", o->lambda_path,
                 "Train along these λ values with warm starts; writes path.csv/path.json (Pareto front)")
       ->delimiter(',');
-  c->add_option("--patience", o->train.patience, "Early stopping: epochs without validation improvement (0: off)");
+  c->add_option("--patience", o->train.patience,
+                "Early stopping: epochs without validation improvement (0: off)")
+      ->check(at_least(0));
   c->add_option("--seed,-s", o->train.seed, "Seed of initialisation and minibatch order")->capture_default_str();
   c->add_option("--threads,-t", o->train.threads, "CPU threads (0: libtorch default)");
   c->add_option("--device,-d", o->train.device, "cpu|cuda|cuda:N")->capture_default_str();
   c->add_option("--out,-o", o->train.out_dir, "Output directory (model.occam, metrics.jsonl, summary.json)");
-  c->add_option("--checkpoint-every", o->train.checkpoint_every, "Epochs between checkpoints")->capture_default_str();
+  c->add_option("--checkpoint-every", o->train.checkpoint_every, "Epochs between checkpoints")
+      ->check(at_least(1))
+      ->capture_default_str();
   c->add_flag("!--last", o->train.select_best, "Keep the last epoch instead of the best on validation");
   c->add_flag("--resume", o->train.resume, "Continue a killed run from DIR/checkpoint.pt");
   c->add_flag("--progress,!--no-progress", o->train.progress, "Progress bar on a terminal (default on)");

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -475,5 +476,224 @@ TEST(CliConvex, Gated2MetricAndPlainStepReachTheSameOptimum) {
   EXPECT_NEAR(objective[0], objective[1], 1e-8 * objective[1]);
   auto r = run(common + " --metric-rank -1 --out " + (dir / "bad").string());
   EXPECT_EQ(r.code, 2) << r.output;
+  occam::remove_tree(dir);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Hardening (issue 22, docs/reliability.md): every case below ends as one line "occam: error: …" naming the
+// file or flag, with exit code 2: no crash, no "internal error", nothing replaced that is not a regular file.
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+
+namespace hardening_tests {
+
+/// `occam ARGS` after the shell command `prefix` (e.g. a ulimit) in the same shell.
+result run_after(const std::string& prefix, const std::string& args) {
+  const std::string cmd = prefix + "; exec " + kOccam + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t got = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), got);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+/// Exit code 2 and exactly one line "occam: error: …" that contains `needle`.
+void expect_clean_error(const result& r, const std::string& needle, const std::string& what) {
+  EXPECT_EQ(r.code, 2) << what << "\n" << r.output;
+  EXPECT_EQ(r.output.rfind("occam: error: ", 0), 0u) << what << "\n" << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << what << "\n" << r.output;
+  EXPECT_NE(r.output.find(needle), std::string::npos) << what << "\n" << r.output;
+}
+
+/// Files whose name contains ".tmp" anywhere under `dir`.
+std::vector<std::string> temporaries(const fs::path& dir) {
+  std::vector<std::string> found;
+  for (auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp") != std::string::npos) found.push_back(e.path().string());
+  return found;
+}
+
+const std::string kSmallTrain = "train --task parity:4 --epochs 1 -w 64 -k 64 -L 4 --no-progress --out ";
+
+}  // namespace hardening_tests
+
+TEST(CliHardening, FullDiskIsACleanErrorWithoutTemporaries) {
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("full_disk");
+  const fs::path mnt = dir / "mnt";
+  fs::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=16k") != 0)
+    GTEST_SKIP() << "cannot mount a 16 KiB tmpfs here (needs root or CAP_SYS_ADMIN): "
+                 << std::strerror(errno);
+  // Was: "terminate called after throwing an instance of 'c10::Error'", exit 134, checkpoint.pt.tmp left.
+  auto r = run(kSmallTrain + (mnt / "run").string());
+  expect_clean_error(r, (mnt / "run" / "checkpoint.pt").string() + ": cannot write: No space left", "train");
+  EXPECT_TRUE(temporaries(mnt).empty());
+  // The .nfr writer (a torch archive) the same way.
+  r = run("nfr train --task parity:4 --hidden 2048 --epochs 1 --out " + (mnt / "n.nfr").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find((mnt / "n.nfr").string() + ": cannot write: No space left"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(mnt / "n.nfr"));
+  EXPECT_TRUE(temporaries(mnt).empty());
+  ::umount(mnt.c_str());
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, FileSizeLimitIsACleanErrorWithoutTemporaries) {
+  // The same failure without a mount: `ulimit -f` makes write() stop short and fail (EFBIG), as a full disk.
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("fsize");
+  auto r = run_after("ulimit -f 8", kSmallTrain + (dir / "run").string());
+  expect_clean_error(r, (dir / "run" / "checkpoint.pt").string() + ": cannot write: File too large", "train");
+  EXPECT_TRUE(temporaries(dir).empty());
+  r = run_after("ulimit -f 8",
+                "nfr train --task parity:4 --hidden 2048 --epochs 1 --out " + (dir / "n.nfr").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find((dir / "n.nfr").string() + ": cannot write: File too large"), std::string::npos)
+      << r.output;
+  EXPECT_TRUE(temporaries(dir).empty());
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, UnusableOutputDirectoriesNameThePath) {
+  // Was: "occam: internal error: filesystem error: cannot create directories: …", exit 1.
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("outdir");
+  occam::write_file_atomic(dir / "afile", "x");
+  const std::string train = "train --task parity:4 --epochs 1 -w 8 -k 8 -L 1 --no-progress --out ";
+  for (const std::string& out : {(dir / "afile").string(), (dir / "afile" / "sub").string(),
+                                 std::string("/proc/occam_x"), std::string("/sys/occam_x")}) {
+    expect_clean_error(run(train + out), out, out);
+    expect_clean_error(run("convex --model gated2 --data sine:2 --out " + out), out, "convex " + out);
+  }
+  EXPECT_EQ(occam::read_file(dir / "afile"), "x");
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, RefusesToWriteOverNonRegularFiles) {
+  // Was: the device node (or FIFO) replaced by a regular file, exit 0.
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("special");
+  occam::write_file_atomic(dir / "c.aag", construct_cli_tests::kTwoOutputAag);
+  occam::write_file_atomic(dir / "t.aag", "aag 6 4 0 1 2\n2\n4\n6\n8\n13\n10 6 2\n12 11 9\n");
+  occam::write_file_atomic(dir / "p.csv", "x0,x1\n0.1,0.2\n");
+  // Each command writes a file of its own extension: a FIFO and (where mknod is permitted) a character
+  // device like /dev/null (1, 3) stand at that path.
+  const std::pair<std::string, std::string> commands[] = {
+      {"construct " + (dir / "c.aag").string() + " --no-complexity --out ", ".occam"},
+      {"circuit convert " + (dir / "c.aag").string() + " ", ".aag"},
+      {"tetrakis eval " + (dir / "t.aag").string() + " --level 1 --points " + (dir / "p.csv").string() +
+           " --out ",
+       ".csv"},
+      {"nfr train --task parity:4 --hidden 8 --epochs 1 --out ", ".nfr"}};
+  for (const auto& [args, ext] : commands) {
+    for (const std::string kind : {"fifo", "device"}) {
+      const fs::path out = dir / (kind + ext);
+      if (kind == "fifo") {
+        ASSERT_EQ(::mkfifo(out.c_str(), 0600), 0);
+      } else if (::mknod(out.c_str(), S_IFCHR | 0600, makedev(1, 3)) != 0) {
+        continue;  // not permitted here
+      }
+      expect_clean_error(run(args + out.string()), out.string() + ": is a ", args + out.string());
+      struct stat st;
+      ASSERT_EQ(::stat(out.c_str(), &st), 0);
+      EXPECT_FALSE(S_ISREG(st.st_mode)) << out << " was replaced";
+    }
+  }
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, FloatingPointFlagsMustBeFiniteAndInRange) {
+  // Was: NaN reached libtorch ("Invalid momentum value: nan" with a 15-line trace, exit 1), or gave NaN
+  // results with exit 0 (convex --lambda inf "converged" with objective -nan).
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("floats");
+  occam::write_file_atomic(dir / "t.aag", "aag 6 4 0 1 2\n2\n4\n6\n8\n13\n10 6 2\n12 11 9\n");
+  occam::write_file_atomic(dir / "p.csv", "x0,x1\n0.1,0.2\n");
+  const std::string out = " --out " + (dir / "o").string();
+  const std::string train = "train --task parity:4 --epochs 1 -w 8 -k 8 -L 1" + out;
+  const std::string tetra =
+      "tetrakis eval " + (dir / "t.aag").string() + " --level 1 --points " + (dir / "p.csv").string();
+  const std::pair<std::string, std::string> cases[] = {
+      {train + " --optimizer sgd --momentum nan", "--momentum"},
+      {train + " --lr nan", "--lr"},
+      {train + " --lr inf", "--lr"},
+      {train + " --lr 0", "--lr"},
+      {train + " --lr -1e-3", "--lr"},
+      {train + " --momentum 2", "--momentum"},
+      {train + " --penalty l1 --lambda inf", "--lambda"},
+      {train + " --penalty l1 --lambda -1", "--lambda"},
+      {train + " --penalty l1 --lambda-path 1e-3,nan", "--lambda-path"},
+      {train + " --noise nan", "--noise"},
+      {train + " --v-scale -inf", "--v-scale"},
+      {train + " --valid-fraction nan", "--valid-fraction"},
+      {"convex --model gated2 --data sine:2 --lambda inf" + out, "--lambda"},
+      {"convex --model gated2 --data sine:2 --tol nan" + out, "--tol"},
+      {tetra + " --scale nan", "--scale"},
+      {tetra + " --lo nan", "--lo"},
+      {"nfr train --task parity:4 --hidden 8 --epochs 1 --lambda nan" + out, "--lambda"},
+      {"nfr train --task parity:4 --hidden 8 --epochs 1 --temperature -1" + out, "--temperature"},
+      {"fw --task sine:2 --tau 1,nan --iters 2" + out, "--tau"},
+      {"fit --task parity:4 --tolerance nan" + out, "--tolerance"},
+      {"fit --task parity:4 --lambdas 1e-3,inf" + out, "--lambdas"},
+  };
+  for (const auto& [args, flag] : cases) expect_clean_error(run(args), flag + ": must be ", args);
+  EXPECT_FALSE(fs::exists(dir / "o"));  // refused before any work
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, ThreadsAreCappedAndOddValuesRefused) {
+  // --threads: 0..4×hardware threads, else refused (was: -t 10000 still running after 120 s; -1 accepted).
+  using namespace hardening_tests;
+  const fs::path dir = temp_dir("odd");
+  occam::write_file_atomic(dir / "c.aag", construct_cli_tests::kTwoOutputAag);
+  const std::string out = " --out " + (dir / "o").string();
+  const std::string train = "train --task parity:4 --epochs 1 -w 8 -k 8 -L 1" + out;
+  const std::string construct = "construct " + (dir / "c.aag").string() + " --no-complexity" + out;
+  const std::pair<std::string, std::string> cases[] = {
+      {train + " --threads 100000", "--threads: must be in 0.."},
+      {train + " --threads -1", "--threads: must be in 0.."},
+      {"convex --model gated2 --data sine:2 --threads 100000" + out, "--threads: must be in 0.."},
+      {"nfr train --task parity:4 --threads -1" + out, "--threads: must be in 0.."},
+      {"fit --task parity:4 --threads 100000" + out, "--threads: must be in 0.."},
+      {"train --task parity:4 -w 0" + out, "--width: must be ≥ 1"},
+      {train + " -k 0", "--hidden: must be ≥ 1"},
+      {train + " --checkpoint-every 0", "--checkpoint-every: must be ≥ 1"},
+      {train + " --batch 0", "--batch: must be ≥ 1"},
+      {train + " --epochs -1", "--epochs: must be ≥ 0"},
+      {construct + " --lo 1 --hi 0", "--lo only applies with --tetrakis"},
+      {construct + " --scale 2", "--scale only applies with --tetrakis"},
+      {"construct " + (dir / "c.aag").string() + " --tetrakis --level 1 --dims 1 --lo 1 --hi 0" + out,
+       "--hi must exceed --lo"},
+      {"train --task parity:4 --no-such-flag", "--no-such-flag"},  // parser errors: one line, prefixed
+  };
+  for (const auto& [args, needle] : cases) expect_clean_error(run(args), needle, args);
+  EXPECT_FALSE(fs::exists(dir / "o"));
+  auto r = run("train --task parity:4 --epochs 1 -w 8 -k 8 -L 1 --threads 1 --no-progress" + out);
+  EXPECT_EQ(r.code, 0) << r.output;
+  occam::remove_tree(dir);
+}
+
+TEST(CliHardening, ByteOrderMarksAreSkipped) {
+  // Was: "bom.pla:1: row before .i"; the CSV's first column was named "\xEF\xBB\xBFa".
+  const fs::path dir = temp_dir("bom");
+  const std::string bom = "\xEF\xBB\xBF";
+  occam::write_file_atomic(dir / "b.pla", bom + ".i 2\n.o 1\n00 1\n11 0\n.e\n");
+  occam::write_file_atomic(dir / "b.csv", bom + "a,b,y\n1,0,1\n0,1,0\n");
+  occam::write_file_atomic(dir / "b.truth", bom + "0110\n");
+  auto r = run("data info --data " + (dir / "b.pla").string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["n"], 2);
+  r = run("data info --data " + (dir / "b.csv").string() + " --target a --json");  // found by its name
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["n"], 2);
+  r = run("data info --data " + (dir / "b.truth").string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["n"], 4);
   occam::remove_tree(dir);
 }

@@ -57,6 +57,7 @@ pla_table parse_pla(std::istream& in, const std::string& name) {
   std::size_t line_no = 0;
   while (std::getline(in, raw)) {
     ++line_no;
+    if (line_no == 1 && raw.compare(0, 3, "\xEF\xBB\xBF") == 0) raw.erase(0, 3);  // a UTF-8 byte-order mark
     std::string line = strip_comment(raw);
     if (line.empty()) continue;
     if (ended) throw input_error(name, line_no, "content after .e");

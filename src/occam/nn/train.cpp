@@ -13,6 +13,7 @@
 
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
+#include "occam/util/process_tuning.hpp"
 #include "occam/util/progress.hpp"
 
 namespace occam::nn {
@@ -34,7 +35,11 @@ torch::Device parse_device(const std::string& name) {
 }
 
 void set_threads(int threads) {
-  if (threads <= 0) return;
+  if (threads < 0 || threads > max_threads())
+    throw input_error("--threads: must be in 0.." + std::to_string(max_threads()) +
+                      " (0: libtorch's default; at most 4 × the hardware threads), got " +
+                      std::to_string(threads));
+  if (threads == 0) return;
   torch::set_num_threads(threads);
   // OpenBLAS (Debian's pthread build) keeps its own thread pool, which torch::set_num_threads does not size:
   // without this, "--threads 1" would still run every matrix product on all cores.
@@ -247,10 +252,10 @@ void save_checkpoint(const fs::path& path, const resnet& m, const optimizer& opt
   ar.write("best_val", torch::tensor(st.best_val, torch::kFloat64));
   ar.write("bad_epochs", torch::tensor(st.bad_epochs));
   ar.write("train_seconds", torch::tensor(st.train_seconds, torch::kFloat64));
-  fs::path tmp = path;
-  tmp += ".tmp";
-  ar.save_to(tmp.string());
-  fs::rename(tmp, path);
+  // Through write_file_atomic: a full disk is an input_error naming the file, and the temporary is removed
+  // (libtorch's own file writer throws from a destructor there and terminates the process).
+  write_file_atomic(
+      path, [&](std::ostream& os) { ar.save_to(os); }, /*binary=*/true);
 }
 
 void load_checkpoint(const fs::path& path, resnet& m, optimizer& opt, loop_state& st) {
@@ -358,7 +363,7 @@ train_stats train(resnet& m, const data::dataset& train_set, const data::dataset
 
   const fs::path out_dir = p.out_dir;
   const fs::path ckpt = out_dir / "checkpoint.pt", metrics_path = out_dir / "metrics.jsonl";
-  if (!p.out_dir.empty()) fs::create_directories(out_dir);
+  if (!p.out_dir.empty()) create_output_directory(out_dir);
 
   auto opt = make_optimizer(m.parameters(), p);
   loop_state st;

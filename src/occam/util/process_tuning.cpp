@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace occam {
 namespace {
@@ -24,6 +25,11 @@ bool may_use_threads(char** argv) {
 }
 
 }  // namespace
+
+int max_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return 4 * int(hw == 0 ? 1 : (hw > 4096 ? 4096 : hw));
+}
 
 process_tuning_stats tune_process(char** argv) {
   process_tuning_stats st;

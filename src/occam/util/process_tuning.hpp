@@ -1,6 +1,6 @@
 #pragma once
 // Process-wide settings for libtorch's CPU work, measured on the reference convex problem
-// (bench/RESULTS.md, convex fourth pass).
+// (bench/RESULTS.md, "Convex training … heap tuning").
 //
 // Heap: glibc's malloc hands large blocks back to the kernel when they are freed (blocks above the dynamic
 // mmap threshold, and the top of the heap beyond the trim threshold), so a loop that allocates tensors of
@@ -26,6 +26,11 @@ struct process_tuning_stats {
   std::string blas_core;        ///< OpenBLAS's core name when the BLAS is OpenBLAS (for reports), else ""
   std::string omp_wait_policy;  ///< OMP_WAIT_POLICY in effect ("" = libgomp's default: spin)
 };
+
+/// The largest thread count occam accepts (--threads, nn::set_threads): 4 ×
+/// std::thread::hardware_concurrency() (at least 4). More threads only thrash: 1000 threads ran 80× slower
+/// than one on 2 cores, 10,000 hung.
+int max_threads();
 
 /// Heap thresholds; with argv (main's), also OMP_WAIT_POLICY=PASSIVE by re-executing /proc/self/exe once
 /// (returns normally when the policy is already set, tuning is disabled, or the exec fails).
