@@ -9,10 +9,12 @@ namespace occam::cli {
 void data_options::add_to(CLI::App* app, bool with_valid) {
   app->add_option("--data", data,
                   "Data file: .csv .npy .pla .truth, IDX (*-ubyte[.gz]) or fashion-mnist:train|test");
-  app->add_option("--task", task, "Built-in task: parity:N majority:N adder-msb:K compose:D sine:D");
+  app->add_option("--task", task,
+                  "Built-in task: parity:N majority:N adder-msb:K compare:K compose:D sine:D");
   if (with_valid) app->add_option("--valid", valid, "Separate validation file (else split off --data)");
   app->add_option("--targets", targets, "NPY file with the targets (with --data X.npy)");
-  app->add_option("--target", target_columns, "Target column(s) of a CSV/NPY, by name or index (default last)");
+  app->add_option("--target", target_columns,
+                  "Target column(s) of a CSV/NPY, by name or index (default last)");
   app->add_option("--kind", kind, "Task kind: regression|binary|multiclass|auto (default: from the format)")
       ->check(CLI::IsMember({"", "regression", "binary", "multiclass", "auto"}));
   app->add_option("--samples", samples, "Rows of a built-in task (0: all 2^n rows for n ≤ 16, else 4096)");
@@ -61,7 +63,8 @@ data::split load_split(const data_options& d, const split_options& s) {
     sp.train = std::move(all);
     return sp;
   }
-  if (s.valid_fraction + s.test_fraction >= 1.0) throw input_error("--valid-fraction + --test-fraction must be < 1");
+  if (s.valid_fraction + s.test_fraction >= 1.0)
+    throw input_error("--valid-fraction + --test-fraction must be < 1");
   return data::split_dataset(all, s.valid_fraction, s.test_fraction, s.split_seed);
 }
 

@@ -39,8 +39,15 @@ void print_fit(const fit::fit_result& R, const fit::fit_params& P) {
         break;
       }
   if (R.rate.valid)
-    fmt::print("rate on the front: gamma = {:.3f} [{:.3f}, {:.3f}] ({} points), c_gamma({}) = {:.4g}\n",
-               R.rate.gamma, R.rate.gamma_lo, R.rate.gamma_hi, R.rate.n, P.gamma, R.c_gamma);
+    fmt::print("rate on the front (L2 scale): gamma = {:.3f} [{:.3f}, {:.3f}] ({} points)\n", R.rate.gamma,
+               R.rate.gamma_lo, R.rate.gamma_hi, R.rate.n);
+  else
+    fmt::print("rate on the front: {} ({} points with eps > 0, s > 0)\n", report::to_string(R.rate.status),
+               R.rate.n);
+  if (R.htmc.valid)
+    fmt::print(
+        "HTMC bound on [{:.4g}, {:.4g}] (gamma = {}): {:.4g}; c_gamma at the measured points: {:.4g}\n",
+        R.htmc.eps_lo, R.htmc.eps_hi, P.gamma, R.htmc.value, R.c_gamma);
   if (R.chosen < 0) {
     fmt::print("no compiled circuit has at most {} AND nodes\n", P.max_ands);
     return;
@@ -50,9 +57,12 @@ void print_fit(const fit::fit_result& R, const fit::fit_params& P) {
              c.valid_metric);
   if (!std::isnan(c.test_metric)) fmt::print(", test {} {:.4f}", metric, c.test_metric);
   fmt::print("\n");
-  if (!reg) fmt::print("PAC bound (THEORY §5, delta = {}): risk <= {:.4f}\n", P.delta, R.pac.bound);
-  fmt::print("{:.1f} s; wrote {}/{{circuit.aig,circuit.v,model.occam,report.json,report.md,points.csv}}\n",
-             R.seconds, P.out_dir);
+  if (R.pac_valid)
+    fmt::print(
+        "PAC bound (THEORY §5, {} loss, delta = {}, delta_s = {:.3g}, log N_s = {:.1f}): {} <= {:.4f}\n",
+        R.pac.loss, P.delta, R.pac.delta_s, R.pac.log_k, reg ? "MSE" : "risk", R.pac.bound);
+  fmt::print("{:.1f} s; wrote {}/{{circuit.aig,circuit.v,{}report.json,report.md,points.csv}}\n", R.seconds,
+             P.out_dir, R.model.U.defined() ? "model.occam," : "");
 }
 
 void run_fit(fit_options& o) {
@@ -164,6 +174,17 @@ void setup(CLI::App& app) {
               "Do not synthesise lookup tables over the selected inputs directly from the training rows");
   c->add_flag("!--no-float-table", P.float_truth_table,
               "Do not tabulate the float networks of views with ≤ --truth-table-max-inputs inputs");
+  c->add_flag(
+      "!--no-occam", P.occam.enabled,
+      "Do not run the Occam route (consistent symmetric / threshold-like functions of one linear form, "
+      "synthesised; single-output Boolean tasks)");
+  c->add_option("--occam-deepsyn-steps", P.occam.deepsyn_steps,
+                "Occam route: &deepsyn stops after this many steps without improvement, for each seed and "
+                "finalist (0 = no &deepsyn)")
+      ->capture_default_str();
+  c->add_option("--occam-time-limit", P.occam.time_limit_s,
+                "Occam route: no new table is synthesised after this many seconds")
+      ->capture_default_str();
   c->add_option("--lut-inputs", P.lut_inputs,
                 "Network compiler: synthesise words of ≤ K operand bits from their truth tables when smaller "
                 "(0 = arithmetic only)")

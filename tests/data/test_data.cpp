@@ -263,6 +263,27 @@ TEST(Tasks, MajorityMatchesBruteForce) {
   expect_input_error([] { make_task("majority:4"); }, "odd");
 }
 
+TEST(Tasks, CompareIsAGreaterThanB) {
+  for (unsigned k : {1u, 3u, 4u}) {
+    auto d = make_task("compare:" + std::to_string(k));
+    ASSERT_EQ(d.d_in, 2 * k);
+    expect_full_truth_table(d);
+    std::size_t ones = 0;
+    for (std::size_t r = 0; r < d.n; ++r) {
+      unsigned a = 0, b = 0;
+      for (unsigned i = 0; i < k; ++i) {
+        a += unsigned(bit(d, r, i)) << i;
+        b += unsigned(bit(d, r, k + i)) << i;
+      }
+      EXPECT_EQ(d.target(r)[0], a > b ? 1.0f : 0.0f) << "a=" << a << " b=" << b;
+      ones += d.target(r)[0] == 1.0f;
+    }
+    // #{(a,b): a > b} = 2^K (2^K - 1) / 2.
+    EXPECT_EQ(ones, (std::size_t(1) << k) * ((std::size_t(1) << k) - 1) / 2);
+  }
+  expect_input_error([] { make_task("compare:0"); }, "1..31");
+}
+
 TEST(Tasks, AdderMsbIsTheCarryOfTheSum) {
   for (unsigned k : {1u, 3u, 4u}) {
     auto d = make_task("adder-msb:" + std::to_string(k));
@@ -353,7 +374,7 @@ TEST(Tasks, BadSpecsListTheValidTasks) {
   expect_input_error([&] { make_task("sine:2", neg); }, "noise");
   EXPECT_TRUE(is_task_spec("parity:3"));
   EXPECT_FALSE(is_task_spec("data.csv"));
-  EXPECT_EQ(builtin_task_names().size(), 5u);
+  EXPECT_EQ(builtin_task_names().size(), 6u);
 }
 
 // ---------------------------------------------------------------------------------------------------------

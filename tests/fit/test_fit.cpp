@@ -113,8 +113,71 @@ TEST(Fit, BooleanTaskCircuitsMeasureWhatTheReportSays) {
   EXPECT_EQ(rep["chosen"]["ands"].get<std::size_t>(), ch.ands);
   EXPECT_TRUE(fs::exists(out / "report.md"));
   EXPECT_TRUE(fs::exists(out / "circuit.v"));
-  EXPECT_TRUE(fs::exists(out / "model.occam"));
+  // model.occam is the chosen candidate's network; the lookup-table and Occam routes have none.
+  const bool networkless = ch.route.rfind("table", 0) == 0 || ch.route.rfind("occam-", 0) == 0;
+  EXPECT_EQ(fs::exists(out / "model.occam"), !networkless) << ch.label;
   EXPECT_TRUE(fs::exists(out / "points.csv"));
+}
+
+TEST(Fit, ErrorsAreOnTheL2ScaleOfThePlusMinusOneOutputs) {
+  // THEORY §4: ±1-valued outputs differ by 2 where they differ, so ‖f − g‖²_{L2(π)} = 4 · Σ_o P(f_o ≠ g_o).
+  // One output, err = 1/4: ε = 2 · √(1/4) = 1. Three output bits, mean mismatch 1/12: Σ_o = 1/4 → ε = 1.
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::binary, 1, 0.25), 1.0);
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::binary, 3, 1.0 / 12), 1.0);
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::binary, 1, 0.0), 0.0);
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::binary, 1, 1.0), 2.0);  // f = −g: ‖f − g‖ = 2
+  // Multiclass, ±1 one-hot classes (a wrong class flips 2 coordinates): err = 1/8 → ε = 2 √(2/8) = 1.
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::multiclass, 1, 0.125), 1.0);
+  // Regression: the RMSE per coordinate times √m.
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::regression, 4, 0.5), 1.0);
+  // Brute force on a ±1 encoding: 3 bits, 8 rows, 2 mismatched bits.
+  const int f[8][3] = {{1, 1, 1},  {1, -1, 1}, {-1, -1, 1}, {1, 1, -1},
+                       {-1, 1, 1}, {1, 1, 1},  {1, -1, -1}, {-1, 1, 1}};
+  int g[8][3];
+  std::copy(&f[0][0], &f[0][0] + 24, &g[0][0]);
+  g[2][0] = -g[2][0];
+  g[6][2] = -g[6][2];
+  double sq = 0;
+  for (int r = 0; r < 8; ++r)
+    for (int o = 0; o < 3; ++o) sq += double((f[r][o] - g[r][o]) * (f[r][o] - g[r][o])) / 8;
+  EXPECT_DOUBLE_EQ(fit::l2_distance(data::task_kind::binary, 3, 2.0 / 24), std::sqrt(sq));
+}
+
+TEST(Fit, ReportSaysTooFewPointsAndNoPlotInsteadOfFailing) {
+  // A run whose only circuits have 0 ANDs or ε = 0 (as `--task parity:8` can end): no rate fit, nothing a
+  // log–log plot can show. The report must say so and the run must not fail (it used to throw from the plot).
+  auto out = temp_dir("noplot");
+  auto sp = data::split_dataset(data::make_task("parity:4"), 0.25, 0.25, 1);
+  auto P = small_params(out);
+  P.plots = true;
+  fit::fit_result R;
+  R.kind = data::task_kind::binary;
+  for (auto [err, size] : {std::pair{0.5, 0.0}, std::pair{0.0, 12.0}}) {
+    report::size_error_point p;
+    p.error = fit::l2_distance(R.kind, 1, err);
+    p.size = size;
+    p.label = fmt::format("e{} s{}", err, size);
+    R.points.push_back(p);
+  }
+  R.front = report::pareto_front(R.points);
+  R.rate = report::fit_rate(R.front);
+  R.c_gamma = report::c_gamma(R.front, P.gamma);
+  R.htmc = report::htmc_bound_on_range(R.front, P.gamma);
+  ASSERT_NO_THROW(fit::write_fit_report(R, sp, P));
+  const std::string md = read_file(out / "report.md");
+  EXPECT_NE(md.find("too few points"), std::string::npos) << md;
+  EXPECT_EQ(md.find("CI ["), std::string::npos) << md;  // no interval printed
+  auto rep = json::parse(read_file(out / "report.json"));
+  EXPECT_EQ(rep["rate"]["status"], "too few points");
+  EXPECT_TRUE(rep["rate"]["gamma_lo"].is_null());
+  EXPECT_TRUE(rep["plots"].empty());
+  // HTMC bound on the range [0, √2]: the exact 12-AND circuit bounds everything up to the 0-AND one.
+  EXPECT_DOUBLE_EQ(rep["htmc_bound_on_range"]["eps_lo"].get<double>(), 0.0);
+  EXPECT_NEAR(rep["htmc_bound_on_range"]["value"].get<double>(), std::sqrt(2.0) * std::sqrt(12.0), 1e-12);
+  if (report::gnuplot_available()) {
+    EXPECT_NE(md.find("no plot"), std::string::npos) << md;
+    EXPECT_TRUE(rep.contains("plot_note"));
+  }
 }
 
 TEST(Fit, InputSelectionFindsAParityAndTheTableRouteFitsIt) {

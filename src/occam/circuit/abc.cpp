@@ -202,6 +202,30 @@ aig abc_optimize(const aig& g, const std::string& script, const abc_params& para
   return r;
 }
 
+std::vector<aig> abc_optimize_each(const aig& g, const std::vector<std::string>& scripts,
+                                   const abc_params& params) {
+  std::vector<aig> out;
+  if (scripts.empty()) return out;
+  temp_dir dir;
+  write_for_abc(g, dir.path() / "in.aig");
+  std::string cmd = prepare_rc(dir.path(), params);
+  for (std::size_t i = 0; i < scripts.size(); ++i)
+    cmd += "read in.aig; " + scripts[i] + "; strash; write_aiger out" + std::to_string(i) + ".aig; ";
+  const std::string log = run_abc(cmd, dir.path(), params);
+  for (std::size_t i = 0; i < scripts.size(); ++i) {
+    const fs::path f = dir.path() / ("out" + std::to_string(i) + ".aig");
+    if (!fs::exists(f)) throw input_error("ABC wrote no result for '" + scripts[i] + "':\n" + log);
+    aig r = read_aiger(f);
+    if (r.num_pis() != g.num_pis() || r.num_pos() != g.num_pos())
+      throw input_error("ABC changed the interface of '" + scripts[i] + "'");
+    for (std::size_t k = 0; k < g.num_pis(); ++k) r.set_pi_name(k, g.pi_name(k));
+    for (std::size_t k = 0; k < g.num_pos(); ++k) r.set_po_name(k, g.po_name(k));
+    r.comment = g.comment;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 abc_statistics abc_stats_file(const fs::path& file, const abc_params& params) {
   temp_dir dir;
   std::error_code ec;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "occam/circuit/aig.hpp"
 
@@ -43,6 +44,11 @@ std::string expand_abc_script(const std::string& script, unsigned deepsyn_second
 /// Runs the script on `g` and returns the optimised AIG (read back through the AIGER reader).
 aig abc_optimize(const aig& g, const std::string& script, const abc_params& params = {},
                  abc_run_stats* stats = nullptr);
+
+/// Runs each script on `g` (each from `g` itself) in one ABC process — one start-up instead of one per
+/// script, for many short runs such as &deepsyn with several seeds. Result i is script i's AIG.
+std::vector<aig> abc_optimize_each(const aig& g, const std::vector<std::string>& scripts,
+                                   const abc_params& params = {});
 
 /// ABC's print_stats of `g` after `read` (+ strash), for comparing statistics with ABC.
 abc_statistics abc_stats(const aig& g, const abc_params& params = {});

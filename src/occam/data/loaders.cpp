@@ -304,8 +304,9 @@ dataset load_csv(const std::filesystem::path& path, const load_params& p) {
   const std::string file = path.string();
   const std::string text = read_maybe_gzip(path);
   // Streams over the physical lines, skipping blank ones (the trailing newline, blank separators), so a
-  // large file is held once as text and once as floats.
-  std::size_t pos = 0, line_no = 0;
+  // large file is held once as text and once as floats. A UTF-8 byte-order mark (spreadsheet exports) is
+  // skipped: it is not part of the first column's name.
+  std::size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0, line_no = 0;
   std::string line;
   auto next_line = [&]() -> bool {
     while (pos < text.size()) {
@@ -738,6 +739,7 @@ dataset load_pla_dataset(const std::filesystem::path& path) {
 dataset load_truth_table(const std::filesystem::path& path) {
   const std::string file = path.string();
   std::string text = read_maybe_gzip(path);
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // a UTF-8 byte-order mark
   std::vector<std::string> lines;
   std::vector<std::size_t> line_nos;
   {
@@ -896,11 +898,9 @@ struct task_info {
   const char* usage;
 };
 const task_info builtin_tasks[] = {
-    {"adder-msb", "adder-msb:K (1 <= K <= 31)"},
-    {"parity", "parity:N (1 <= N <= 62)"},
-    {"majority", "majority:N (N odd, 1 <= N <= 61)"},
-    {"compose", "compose:D (2 <= D <= 4096)"},
-    {"sine", "sine:D (1 <= D <= 4096)"},
+    {"adder-msb", "adder-msb:K (1 <= K <= 31)"},      {"parity", "parity:N (1 <= N <= 62)"},
+    {"majority", "majority:N (N odd, 1 <= N <= 61)"}, {"compare", "compare:K (1 <= K <= 31)"},
+    {"compose", "compose:D (2 <= D <= 4096)"},        {"sine", "sine:D (1 <= D <= 4096)"},
 };
 
 std::string valid_task_list() {
@@ -1014,6 +1014,12 @@ dataset make_task(const std::string& spec, const task_params& p) {
     // a = x_0..x_{K-1}, b = x_K..x_{2K-1} (least significant bit first); target: bit K of a + b (the carry).
     d = boolean_task(spec, 2 * k, p,
                      [k, low](std::uint64_t m) { return (((m & low) + (m >> k)) >> k) & 1u; });
+  } else if (head == "compare") {
+    if (arg < 1 || arg > 31) throw bad("K must be in 1..31");
+    unsigned k = unsigned(arg);
+    const std::uint64_t low = (std::uint64_t(1) << k) - 1;
+    // a = x_0..x_{K-1}, b = x_K..x_{2K-1} (least significant bit first); target: a > b (unsigned).
+    d = boolean_task(spec, 2 * k, p, [k, low](std::uint64_t m) { return (m & low) > (m >> k); });
   } else if (head == "compose") {
     if (arg < 2 || arg > 4096) throw bad("D must be in 2..4096");
     unsigned dim = unsigned(arg);

@@ -28,7 +28,8 @@ struct task_params {
   double noise = 0.0;
 };
 
-/// Generates a built-in task from `spec` ("parity:8", "majority:5", "adder-msb:4", "compose:6", "sine:3").
+/// Generates a built-in task from `spec` ("parity:8", "majority:5", "adder-msb:4", "compare:6", "compose:6",
+/// "sine:3").
 /// Throws input_error listing the valid tasks for an unknown name or a bad argument.
 dataset make_task(const std::string& spec, const task_params& params = {});
 /// The specs make_task accepts, with their argument ranges, for help texts and error messages.

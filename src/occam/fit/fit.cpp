@@ -840,23 +840,75 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     bar.finish();
   }
 
+  // --- 5d. the Occam route: consistent functions of one linear form, the smallest circuits ----------------
+  // (route_occam.hpp) over all inputs (when few) and over the selected ones; --resume reuses the finalists
+  // listed in occam.json.
+  if (tt_ok && P.occam.enabled && train.d_out == 1) {
+    const fs::path listed = out / "occam.json";
+    json finalists = json::array();
+    if (write && P.resume && fs::exists(listed)) finalists = json::parse(read_file(listed), nullptr, false);
+    bool reused = finalists.is_array() && !finalists.empty();
+    for (const auto& f : reused ? finalists : json::array()) {
+      fit_candidate c;
+      c.label = f.value("label", "");
+      c.route = f.value("route", "");
+      c.input_budget = f.value("inputs", std::size_t(0));
+      reused = reused && load_cached(add_candidate(std::move(c), no_network, 0));
+    }
+    if (!reused) {
+      while (!R.candidates.empty() && R.candidates.back().route.rfind("occam-", 0) == 0) {  // partial reuse
+        R.candidates.pop_back(), q_of.pop_back(), view_of.pop_back(), circuits.pop_back();
+      }
+      std::vector<std::vector<std::size_t>> sets;
+      if (train.d_in <= P.occam.max_inputs) sets.push_back(views[0].S);
+      if (!R.selected_inputs.empty()) sets.push_back(R.selected_inputs);
+      auto found = occam_route(train, sp.valid, sets, P.occam, tt_synth, &R.occam);
+      circuit::aig names;
+      for (std::size_t i = 0; i < train.d_in; ++i) names.create_pi("x" + std::to_string(i));
+      finalists = json::array();
+      for (auto& oc : found) {
+        fit_candidate c;
+        c.label = oc.label;
+        c.route = oc.route;
+        c.input_budget = oc.inputs.size();
+        c.seconds = oc.seconds;
+        const std::size_t j = add_candidate(std::move(c), no_network, 0);
+        finish_candidate(j, embed(oc.circuit, oc.inputs, names), false);
+        finalists.push_back({{"label", oc.label},
+                             {"route", oc.route},
+                             {"inputs", oc.inputs.size()},
+                             {"weights", oc.weights},
+                             {"fill", oc.fill},
+                             {"quick_ands", oc.quick_ands}});
+      }
+      if (write) write_file_atomic(listed, finalists.dump(1) + "\n");
+      if (P.train.progress)
+        fmt::print(
+            stderr, "occam route: {} of {} linear forms consistent, {} tables, {} finalists ({:.1f} s)\n",
+            R.occam.forms_consistent, R.occam.forms_tried, R.occam.tables, found.size(), R.occam.seconds);
+    }
+  }
+
   // --- 6. measurements: points, front, rate (THEORY §4)
   // --------------------------------------------------------
+  // ε is the validation L2(π) distance (l2_distance); the classification error stays a separate column.
   for (std::size_t i = 0; i < R.candidates.size(); ++i) {
     const auto& c = R.candidates[i];
     if (!c.compiled) continue;
     report::size_error_point pt;
-    pt.error = c.valid_error;
+    pt.error = l2_distance(R.kind, train.d_out, c.valid_error);
     pt.size = double(c.ands);
     pt.label = c.label;
     pt.extra = {{"route", c.route},   {"bits", c.bits},           {"keep", c.keep},
                 {"lambda", c.lambda}, {"inputs", c.input_budget}, {"valid_metric", c.valid_metric},
                 {"depth", c.depth}};
+    if (R.kind != task_kind::regression) pt.extra["classification_error"] = c.valid_error;
     R.points.push_back(pt);
   }
   R.front = report::pareto_front(R.points);
   R.rate = report::fit_rate(R.front);
   R.c_gamma = report::c_gamma(R.front, P.gamma);
+  R.htmc = report::htmc_bound_on_range(R.front, P.gamma);
 
   // --- 7. choice: best validation error under the budget, then the smallest within the tolerance -----------
   {
@@ -905,11 +957,25 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     }
     R.circuit = to_full_inputs(small, v, train.d_in);
     R.chosen_inputs = v.S;
-    // THEORY §5: the PAC bound of the chosen circuit (0–1 loss, B² = 1) for classification.
+    // THEORY §5: the PAC bound of the chosen circuit, δ split over sizes, the AIG count with its outputs.
+    report::pac_params pp;
+    pp.delta = P.delta;
+    pp.outputs = std::max<std::size_t>(1, R.circuit.num_pos());
     if (R.kind != task_kind::regression) {
-      report::pac_params pp;
-      pp.delta = P.delta;
+      // 0–1 loss (binary: the mean over the output bits), B² = 1.
       R.pac = report::pac_bound(c.train_error, train.n, c.ands, R.circuit.num_pis(), pp);
+      R.pac_valid = true;
+    } else if (has_network) {
+      // Squared loss: decoded outputs are output_bits-bit two's-complement words scaled by 2^−output_frac,
+      // so |C(x)_o| ≤ F = 2^(output_bits − 1 − output_frac); Y = the largest |target| among the training rows
+      // (the bound assumes the targets stay within it). The training MSE is the squared training RMSE.
+      const auto& q = quantized[q_of[ci]];
+      const double F = std::ldexp(1.0, int(q.output_bits) - 1 - q.output_frac);
+      double Y = 0;
+      for (float y : train.y) Y = std::max(Y, std::abs(double(y)));
+      R.pac = report::pac_bound_squared(c.train_error * c.train_error, train.n, c.ands, R.circuit.num_pis(),
+                                        F, Y, pp);
+      R.pac_valid = true;
     }
   }
   R.seconds = seconds_since(t_start);

@@ -14,6 +14,7 @@
 #include "occam/circuit/aig.hpp"
 #include "occam/circuit/synth.hpp"
 #include "occam/data/dataset.hpp"
+#include "occam/fit/route_occam.hpp"
 #include "occam/nn/resnet.hpp"
 #include "occam/nn/train.hpp"
 #include "occam/report/report.hpp"
@@ -79,6 +80,11 @@ struct fit_params {
   /// when that is smaller than their arithmetic. 0 = arithmetic only.
   unsigned lut_inputs = 12;
   circuit::synth_params synth;
+  /// The Occam route (route_occam.hpp, single-output Boolean binary tasks): complete functions of one
+  /// integer linear form (symmetric, threshold-like) consistent with every training row, over all inputs
+  /// (when ≤ occam.max_inputs) and over the selected inputs, synthesised; the smallest join the candidates
+  /// ("occam-sym", "occam-ltf" routes).
+  occam_params occam;
   /// Report: ĉ_γ for this γ, and the PAC bound's δ.
   double gamma = 2.0;
   double delta = 0.05;
@@ -98,7 +104,7 @@ struct fit_candidate {
   std::int64_t nonzero = 0;      ///< non-zero float weights of the pruned network
   unsigned bits = 0;             ///< 0: not quantised (float and table routes)
   /// "network", "tt-full", "tt-dc" (quantised network), "tt-float", "tt-float-dc" (float network), "table",
-  /// "table-dc" (lookup table over selected inputs)
+  /// "table-dc" (lookup table over selected inputs), "occam-sym", "occam-ltf" (route_occam.hpp)
   std::string route;
   /// Validation metric of the circuit: accuracy (classification) or RMSE vs targets (regression), and the
   /// error ε = 1 − accuracy or the RMSE.
@@ -123,9 +129,13 @@ nlohmann::json to_json(const fit_candidate& c);
 struct fit_result {
   data::task_kind kind = data::task_kind::regression;
   std::vector<fit_candidate> candidates;  ///< every quantised candidate (compiled ones have ands)
+  /// THEORY §4 measurements: points.error is the validation L2(π) distance (l2_distance), the classification
+  /// error is kept in points.extra ("classification_error"); the front, the rate fit on the L2 scale, ĉ_γ
+  /// (max_k ε_k s_k^{1/γ}: the measured points only) and the HTMC bound on the measured range.
   std::vector<report::size_error_point> points, front;
   report::rate_fit rate;
   double c_gamma = 0;
+  report::htmc_range_bound htmc;
   std::ptrdiff_t chosen = -1;  ///< index into candidates (−1: none fits the budget)
   circuit::aig circuit;        ///< the chosen circuit (after final_abc_script), over all data inputs
   std::vector<std::size_t> chosen_inputs;  ///< data inputs the chosen candidate's network reads (its view)
@@ -134,10 +144,23 @@ struct fit_result {
   /// table's leave-one-out training accuracy over them, and the time the selection took.
   std::vector<std::size_t> selected_inputs;
   double selection_loo_accuracy = 0, selection_seconds = 0;
+  /// The Occam route's counts and time (occam_params).
+  occam_stats occam;
+  /// THEORY §5 PAC bound of the chosen circuit: 0–1 loss for classification, squared loss for regression
+  /// (pac.loss); pac_valid is false when no circuit was chosen (or a regression circuit has no network).
   report::pac_bound_result pac;
+  bool pac_valid = false;
   double seconds = 0;
   std::vector<std::string> files;  ///< written into out_dir
 };
+
+/// THEORY §4: a candidate's error on the L2(π) scale (π = the rows measured). Classification (false/true =
+/// −1/+1): binary with m output bits, each a ±1 value, ‖f − g‖²_{L2(π)} = E_x Σ_o (f_o − g_o)² = 4 m · err
+/// where err is the mean over rows and bits of the mismatches (1 − accuracy), so ε = 2 √(m · err);
+/// multiclass, the class as a ±1 one-hot vector (a wrong class differs in 2 coordinates): ε = 2 √(2 · err)
+/// with err the fraction of misclassified rows. Regression: `error` is the RMSE per output coordinate, ε = √m
+/// · RMSE. `outputs` = m (the data's d_out; ignored for multiclass).
+double l2_distance(data::task_kind kind, std::size_t outputs, double error);
 
 /// Runs the pipeline on a split (valid may be empty: train is used for choices; test may be empty).
 /// Throws input_error on bad parameters (no λ, keep fractions outside (0,1], bits outside [2,16], ...).

@@ -72,7 +72,41 @@ std::string opt_metric(double v) {
   return std::isnan(v) ? std::string("–") : fmt::format("{:.4f}", v);
 }
 
+/// What ε means in this run (THEORY §4, fit.hpp l2_distance), for report.json and report.md.
+std::string epsilon_definition(task_kind k, std::size_t outputs) {
+  if (k == task_kind::regression)
+    return fmt::format("validation L2(pi) distance eps = sqrt(E_x ||C(x) - y||^2) = sqrt({}) * RMSE",
+                       outputs);
+  if (k == task_kind::multiclass)
+    return "validation L2(pi) distance between +-1 one-hot class vectors: eps = 2 sqrt(2 err), err = "
+           "misclassified rows";
+  return fmt::format(
+      "validation L2(pi) distance between +-1-valued outputs: eps = 2 sqrt(m err), m = {} output bit(s), "
+      "err = mean misclassified bits (1 - accuracy)",
+      outputs);
+}
+
+std::string rate_sentence(const report::rate_fit& f) {
+  if (f.valid)
+    return fmt::format("γ̂ = {:.3f} ({:.0f}% CI [{:.3f}, {:.3f}], {} points, R² = {:.3f})", f.gamma,
+                       100 * f.confidence, f.gamma_lo, f.gamma_hi, f.n, f.r2);
+  if (f.status == report::rate_fit_status::equal_errors)
+    return fmt::format("no rate fit: all errors equal ({} front points with ε > 0, s > 0)", f.n);
+  return fmt::format(
+      "no rate fit: too few points ({} front point{} with ε > 0 and s > 0; a fit with an interval "
+      "needs at least 3)",
+      f.n, f.n == 1 ? "" : "s");
+}
+
 }  // namespace
+
+double l2_distance(task_kind kind, std::size_t outputs, double error) {
+  // THEORY §4, fit.hpp: ±1-valued outputs differ by 2 where they differ.
+  const double e = std::max(0.0, error);
+  if (kind == task_kind::regression) return std::sqrt(double(std::max<std::size_t>(1, outputs))) * e;
+  if (kind == task_kind::multiclass) return 2.0 * std::sqrt(2.0 * e);
+  return 2.0 * std::sqrt(double(std::max<std::size_t>(1, outputs)) * e);
+}
 
 nlohmann::json to_json(const fit_candidate& c) {
   json j = {{"label", c.label},
@@ -125,8 +159,20 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
   for (const auto& c : R.candidates) j["candidates"].push_back(to_json(c));
   j["front"] = json::array();
   for (const auto& p : R.front) j["front"].push_back(report::to_json(p));
+  const std::size_t m = sp.train.d_out;
+  j["epsilon"] = epsilon_definition(R.kind, m);
   j["rate"] = report::to_json(R.rate);
-  j["c_gamma"] = {{"gamma", P.gamma}, {"value", R.c_gamma}};
+  j["rate"]["scale"] = "L2";
+  j["c_gamma"] = {
+      {"gamma", P.gamma},
+      {"value", R.c_gamma},
+      {"description",
+       "max_k eps_k s_k^(1/gamma) over the front: bounds eps*C(f,eps)^(1/gamma) at the measured eps_k "
+       "only, not the HTMC norm"}};
+  j["htmc_bound_on_range"] = report::to_json(R.htmc);
+  j["htmc_bound_on_range"]["description"] =
+      "sup of eps*C(f,eps)^(1/gamma) over the measured range [eps_lo, eps_hi] is at most value (THEORY §4); "
+      "f = the validation labels, pi = the validation rows; nothing is claimed outside the range";
   if (!R.selected_inputs.empty())
     j["selection"] = {{"inputs", R.selected_inputs},
                       {"loo_accuracy", R.selection_loo_accuracy},
@@ -136,24 +182,39 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
     j["chosen"] = to_json(c);
     j["chosen"]["inputs"] = R.circuit.num_pis();
     j["chosen"]["outputs"] = R.circuit.num_pos();
-    if (R.kind != task_kind::regression) j["chosen"]["pac_bound"] = report::to_json(R.pac);
+    j["chosen"]["valid_l2"] = l2_distance(R.kind, m, c.valid_error);
+    if (R.kind != task_kind::regression) j["chosen"]["valid_classification_error"] = c.valid_error;
+    if (R.pac_valid) j["chosen"]["pac_bound"] = report::to_json(R.pac);
   } else {
     j["chosen"] = nullptr;
   }
 
-  // Plot: every compiled circuit, the front and its fitted line (THEORY §4).
+  // Plot: every compiled circuit, the front and its fitted line (THEORY §4). A run never fails on its own
+  // plot: when no point can be drawn (log axes need ε > 0 and s > 0) or gnuplot fails, the report says so.
   std::vector<std::string> plot_files;
+  std::string plot_note;
   if (P.plots && report::gnuplot_available() && !R.points.empty()) {
     std::vector<report::plot_series> series;
     series.push_back({"all circuits", R.points, false, nullptr});
     series.push_back({"Pareto front", R.front, true, R.rate.valid ? &R.rate : nullptr});
     report::plot_params pp;
     pp.title = fmt::format("occam fit: {} (validation)", sp.train.name);
-    pp.x_label = R.kind == task_kind::regression ? "validation RMSE ε" : "validation error ε = 1 − accuracy";
-    for (auto& f : report::plot_size_vs_error(out / "size_vs_error", series, pp))
-      plot_files.push_back(f.string());
+    pp.x_label = "validation L2(π) distance ε";
+    if (report::plottable_points(series, pp) == 0) {
+      plot_note =
+          "no plot: every measured circuit has ε = 0 (exact on the validation rows) or 0 AND nodes, "
+          "which log axes cannot show";
+    } else {
+      try {
+        for (auto& f : report::plot_size_vs_error(out / "size_vs_error", series, pp))
+          plot_files.push_back(f.string());
+      } catch (const input_error& e) {
+        plot_note = std::string("no plot: ") + e.what();
+      }
+    }
   }
   j["plots"] = plot_files;
+  if (!plot_note.empty()) j["plot_note"] = plot_note;
   write_file_atomic(out / "report.json", j.dump(2) + "\n");
   wrote(out / "report.json");
 
@@ -180,16 +241,38 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
         metric_name(R.kind), opt_metric(c.test_metric));
     if (P.max_ands) md << fmt::format("Budget: ≤ {} AND nodes.\n", P.max_ands);
     if (R.kind != task_kind::regression)
+      md << fmt::format("Validation L2(π) distance ε = {:.4f} (classification error {:.4f}).\n",
+                        l2_distance(R.kind, m, c.valid_error), c.valid_error);
+    else
+      md << fmt::format("Validation L2(π) distance ε = {:.4f}.\n", l2_distance(R.kind, m, c.valid_error));
+    if (R.pac_valid) {
+      const auto& b = R.pac;
       md << fmt::format(
-          "\nPAC bound (THEORY §5, δ = {}): training error {:.4f} on {} rows, ℓ = {:.1f} → risk ≤ "
-          "{:.4f}{}.\n",
-          P.delta, c.train_error, sp.train.n, R.pac.ell, R.pac.bound,
-          R.pac.bound >= 1 ? " (vacuous: the circuit has too many nodes for this many samples)" : "");
+          "\nPAC bound (THEORY §5, {} loss, δ = {} split over sizes: δ_s = δ/((s+1)(s+2)) = {:.3g}): "
+          "count = {} with s = {}, n = {} inputs, m = {} outputs: log N_s = {:.1f} (closed form log K_s = "
+          "{:.1f}; the "
+          "paper's log (3(s+n)²)^s = {:.1f} {} it); ℓ = log N_s + log(1/δ_s) = {:.1f}. ",
+          b.loss, b.delta, b.delta_s, b.count, b.size, b.inputs, b.outputs, b.log_k, b.log_k_bound,
+          b.log_k_paper, b.paper_covers ? "covers" : "does not cover", b.ell);
+      if (b.loss == "squared")
+        md << fmt::format(
+            "Training MSE {:.4g} on {} rows, loss ≤ B² = (F + Y)² = ({:.4g} + {:.4g})² (F: the circuit's "
+            "output range, Y: the largest |target| in training, assumed to bound the targets) → MSE ≤ "
+            "{:.4g}, RMSE ≤ {:.4g}{}.\n",
+            b.empirical, b.samples, b.output_bound, b.target_bound, b.bound, b.rmse_bound,
+            b.bound >= b.loss_bound ? " (vacuous)" : "");
+      else
+        md << fmt::format(
+            "Training error {:.4f} on {} rows → risk ≤ {:.4f}{}.\n", b.empirical, b.samples, b.bound,
+            b.bound >= b.loss_bound ? " (vacuous: the circuit has too many nodes for this many samples)"
+                                    : "");
+    }
     md << (R.model.U.defined()
                ? "\nFiles: `circuit.aig`, `circuit.v`, `model.occam` (the pruned float network), "
                  "`report.json`, "
                  "`points.csv`.\n\n"
-               : "\nFiles: `circuit.aig`, `circuit.v` (a lookup table over the selected inputs: no network), "
+               : "\nFiles: `circuit.aig`, `circuit.v` (the chosen circuit comes from a route without a "
+                 "network), "
                  "`report.json`, `points.csv`.\n\n");
   } else {
     md << "## No circuit fits the budget\n\n";
@@ -201,23 +284,35 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
         "leave-one-out training accuracy {:.4f}, {:.1f} s.\n\n",
         fmt::join(R.selected_inputs, ", "), R.selection_loo_accuracy, R.selection_seconds);
   md << "## Size against error (THEORY §4)\n\n";
-  if (R.rate.valid)
+  md << "ε = " << epsilon_definition(R.kind, m) << ".\n\n";
+  md << "Rate on the front (L2 scale): " << rate_sentence(R.rate) << ".\n\n";
+  if (R.htmc.valid)
     md << fmt::format(
-        "Fitted rate on the front: γ̂ = {:.3f} ({:.0f}% CI [{:.3f}, {:.3f}], {} points, R² = {:.3f}); "
-        "ĉ_γ = {:.4g} for γ = {}.\n\n",
-        R.rate.gamma, 95.0, R.rate.gamma_lo, R.rate.gamma_hi, R.rate.n, R.rate.r2, R.c_gamma, P.gamma);
-  else
-    md << "Too few front points with ε > 0 for a rate fit.\n\n";
+        "HTMC bound on the measured range (γ = {}): sup over ε ∈ [{:.4g}, {:.4g}]{} of ε · C(f, ε)^(1/γ) ≤ "
+        "{:.4g} ({} front point(s); f = the validation labels; nothing is claimed outside the range). "
+        "ĉ_γ = max_k ε_k s_k^(1/γ) = {:.4g} bounds it at the measured ε_k only.\n\n",
+        P.gamma, R.htmc.eps_lo, R.htmc.eps_hi, R.htmc.to_infinity ? " (and beyond: a 0-AND circuit)" : "",
+        R.htmc.value, R.htmc.points, R.c_gamma);
+  if (!plot_note.empty()) md << plot_note << ".\n\n";
   for (auto& f : plot_files)
     if (fs::path(f).extension() == ".png")
       md << fmt::format("![size vs error]({})\n\n", fs::path(f).filename().string());
-  md << "| circuit | route | ANDs | depth | validation " << metric_name(R.kind) << " | test "
-     << metric_name(R.kind) << " |\n|---|---|---|---|---|---|\n";
+  if (R.kind == task_kind::regression)
+    md << "| circuit | route | ANDs | depth | validation L2 ε | validation RMSE | test RMSE |\n"
+          "|---|---|---|---|---|---|---|\n";
+  else
+    md << "| circuit | route | ANDs | depth | validation L2 ε | validation classification error | validation "
+          "accuracy | test accuracy |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& p : R.front) {
     for (const auto& c : R.candidates)
       if (c.compiled && c.label == p.label) {
-        md << fmt::format("| {} | {} | {} | {} | {:.4f} | {} |\n", c.label, c.route, c.ands, c.depth,
-                          c.valid_metric, opt_metric(c.test_metric));
+        if (R.kind == task_kind::regression)
+          md << fmt::format("| {} | {} | {} | {} | {:.4f} | {:.4f} | {} |\n", c.label, c.route, c.ands,
+                            c.depth, p.error, c.valid_metric, opt_metric(c.test_metric));
+        else
+          md << fmt::format("| {} | {} | {} | {} | {:.4f} | {:.4f} | {:.4f} | {} |\n", c.label, c.route,
+                            c.ands, c.depth, p.error, c.valid_error, c.valid_metric,
+                            opt_metric(c.test_metric));
         break;
       }
   }
