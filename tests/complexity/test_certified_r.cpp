@@ -7,27 +7,18 @@
 
 #include <cmath>
 
+#include "complexity_test_util.hpp"
 #include "occam/compile/compile.hpp"
 #include "occam/complexity/complexity.hpp"
 #include "occam/data/rng.hpp"
 #include "random_circuits.hpp"
 
 using namespace occam;
+using test_support::random_box;
+using test_support::random_net;
+using test_support::sample_box;
 
 namespace {
-
-nn::resnet random_net(std::int64_t d_in, std::int64_t w, std::int64_t k, std::int64_t L, std::int64_t d_out,
-                      std::uint64_t seed, double v_scale = 0.8) {
-  nn::resnet_shape s{d_in, w, k, L, d_out};
-  nn::init_params ip;
-  ip.seed = seed;
-  ip.v_scale = v_scale;
-  auto m = nn::make_resnet(s, ip).to(torch::kCPU, torch::kDouble);
-  auto gen = at::detail::createCPUGenerator(seed + 1000);
-  for (auto& W : m.W) W.select(1, w).copy_(torch::randn({k}, gen, torch::kDouble) * 0.3);
-  m.U.select(1, w).copy_(torch::randn({d_out}, gen, torch::kDouble) * 0.3);
-  return m;
-}
 
 /// Plants mirrored neuron pairs (W_b = −c·W_a, the §7 identity σ(z) − σ(−z) = z) and parallel pairs.
 void plant_pairs(nn::resnet& m, std::uint64_t seed) {
@@ -41,24 +32,24 @@ void plant_pairs(nn::resnet& m, std::uint64_t seed) {
   }
 }
 
-data::box random_box(std::int64_t d_in, data::rng& g) {
-  data::box b;
-  for (std::int64_t i = 0; i < d_in; ++i) {
-    double lo = 2 * g.uniform() - 1.5, hi = lo + 0.1 + 2 * g.uniform();
-    b.lo.push_back(float(lo));
-    b.hi.push_back(float(hi));
-  }
-  return b;
-}
+/// The §7 network of `c` on the box [−1, 1]^n in float64, and all 2^n inputs of {−1,+1}^n.
+struct construction {
+  nn::resnet m;
+  data::box box;
+  torch::Tensor x;
+};
 
-torch::Tensor sample_box(const data::box& b, std::int64_t n, data::rng& g) {
-  const auto d = static_cast<std::int64_t>(b.dims());
-  auto x = torch::empty({n, d}, torch::kDouble);
-  auto acc = x.accessor<double, 2>();
-  for (std::int64_t r = 0; r < n; ++r)
-    for (std::int64_t i = 0; i < d; ++i)
-      acc[r][i] = b.lo[i] + g.uniform() * (double(b.hi[i]) - double(b.lo[i]));
-  return x;
+construction construct(const circuit::aig& c, unsigned n, compile::circuit_network_stats* st = nullptr) {
+  construction k;
+  k.box.lo.assign(n, -1.0f);
+  k.box.hi.assign(n, 1.0f);
+  compile::materialise_params mp;
+  mp.dtype = torch::kFloat64;
+  k.m = compile::to_resnet(compile::circuit_to_network(c, st), k.box, mp);
+  k.x = torch::empty({1 << n, n}, torch::kDouble);
+  for (int r0 = 0; r0 < (1 << n); ++r0)
+    for (unsigned i = 0; i < n; ++i) k.x[r0][i] = ((r0 >> i) & 1) ? 1.0 : -1.0;
+  return k;
 }
 
 /// g_ℓ: the map from the layer-ℓ activations α (n×(w+1), last column 1) to the outputs.
@@ -131,7 +122,7 @@ TEST(CertifiedIntervals, ContainEveryActivation) {
     complexity::certified_r_params whole;  // the intervals are those of the whole box either way
     whole.max_boxes = 1;
     auto t = complexity::certified_r_terms(m, box, whole);
-    auto tr = m.forward_trace(sample_box(box, 200, g));
+    auto tr = m.forward_trace(sample_box(box, 200, g, false));
     for (std::int64_t l = 0; l <= L; ++l) {
       EXPECT_TRUE((tr.alpha[l] >= t.bounds.alpha_lo[l] - 1e-9).all().item<bool>()) << trial << " α_" << l;
       EXPECT_TRUE((tr.alpha[l] <= t.bounds.alpha_hi[l] + 1e-9).all().item<bool>()) << trial << " α_" << l;
@@ -152,7 +143,7 @@ TEST(CertifiedR, LipschitzWeightsHoldOnSampledPairs) {
     if (trial % 2) plant_pairs(m, trial);
     auto box = random_box(d_in, g);
     auto t = complexity::certified_r_terms(m, box);
-    auto tr = m.forward_trace(sample_box(box, 30, g));
+    auto tr = m.forward_trace(sample_box(box, 30, g, false));
     for (std::int64_t l = 1; l <= L; ++l)
       worst = std::max(worst, worst_lipschitz_ratio(m, t, l, tr.alpha[l], g));
   }
@@ -171,7 +162,7 @@ TEST(CertifiedR, BoundsRtildeOnAThousandRandomNetworks) {
     auto m = random_net(d_in, w, k, L, d_out, 10000 + trial, 0.2 + 0.3 * (trial % 4));
     if (trial % 3 == 1) plant_pairs(m, trial);
     auto box = random_box(d_in, g);
-    auto x = sample_box(box, 20, g);
+    auto x = sample_box(box, 20, g, false);
     complexity::certified_r_params few;  // splitting on, with few sub-boxes (64 is the default)
     few.max_boxes = 4;
     const double rt = complexity::rtilde(m, x), r = complexity::certified_r(m, box, few);
@@ -209,7 +200,8 @@ TEST(CertifiedR, InvariantUnderRescalingSymmetries) {
       b.W[l].select(1, j).div_(c);
     }
     b.U.select(1, j).div_(c);
-    EXPECT_TRUE(torch::allclose(b.forward(sample_box(box, 5, g)), m.forward(sample_box(box, 5, g)), 1, 1e30));
+    EXPECT_TRUE(torch::allclose(b.forward(sample_box(box, 5, g, false)),
+                                m.forward(sample_box(box, 5, g, false)), 1, 1e30));
     EXPECT_NEAR(complexity::certified_r(b, box), r, 1e-7 * r) << "coordinate rescaling, trial " << trial;
   }
 }
@@ -224,21 +216,12 @@ TEST(CertifiedR, CircuitNetworksHaveLinearR) {
       const unsigned n = 6;
       auto c = test_support::random_circuit(n, ands, 1, 100 * ands + seed);
       compile::circuit_network_stats st;
-      auto sparse = compile::circuit_to_network(c, &st);
-      data::box box;
-      box.lo.assign(n, -1.0f);
-      box.hi.assign(n, 1.0f);
-      compile::materialise_params mp;
-      mp.dtype = torch::kFloat64;
-      auto m = compile::to_resnet(sparse, box, mp);
+      auto [m, box, x] = construct(c, n, &st);
       complexity::certified_r_params whole;  // splitting only lowers R: the bound holds without it
       whole.max_boxes = 1;
       auto t = complexity::certified_r_terms(m, box, whole);
       const double r = t.total.item<double>();
       EXPECT_LE(r, 8.0 * double(st.ands) + 4.0) << "|C| = " << st.ands;
-      auto x = torch::empty({1 << n, n}, torch::kDouble);
-      for (int r0 = 0; r0 < (1 << n); ++r0)
-        for (unsigned i = 0; i < n; ++i) x[r0][i] = ((r0 >> i) & 1) ? 1.0 : -1.0;
       EXPECT_LE(complexity::rtilde(m, x), r * (1 + 1e-10));
       auto tr = m.forward_trace(x);
       for (std::int64_t l = 1; l <= static_cast<std::int64_t>(m.W.size()); l += 3)
@@ -253,16 +236,7 @@ TEST(PoissonPruning, KeepsConstructionsExactWhenTheBudgetCoversEveryWeightedPara
   for (unsigned ands : {6u, 25u, 80u}) {
     const unsigned n = 6;
     auto c = test_support::random_circuit(n, ands, 2, 7 * ands);
-    auto sparse = compile::circuit_to_network(c);
-    data::box box;
-    box.lo.assign(n, -1.0f);
-    box.hi.assign(n, 1.0f);
-    compile::materialise_params mp;
-    mp.dtype = torch::kFloat64;
-    auto m = compile::to_resnet(sparse, box, mp);
-    auto x = torch::empty({1 << n, n}, torch::kDouble);
-    for (int r0 = 0; r0 < (1 << n); ++r0)
-      for (unsigned i = 0; i < n; ++i) x[r0][i] = ((r0 >> i) & 1) ? 1.0 : -1.0;
+    auto [m, box, x] = construct(c, n);
     // N = the non-zero count: after the zero-weight keepers take their share, every a_i > 0 is kept.
     complexity::prune_params ps;
     ps.budget = double(m.nonzero_count());

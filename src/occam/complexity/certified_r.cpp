@@ -9,33 +9,16 @@
 #include <limits>
 
 #include "occam/complexity/complexity.hpp"
+#include "occam/complexity/detail/network.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::complexity {
 namespace {
 
-std::int64_t width_of(const nn::resnet& m) {
-  return m.U.size(1) - 1;
-}
-std::int64_t depth_of(const nn::resnet& m) {
-  return static_cast<std::int64_t>(m.W.size());
-}
-
-void check_model(const nn::resnet& m) {
-  if (!m.U.defined()) throw input_error("complexity: the model has no read-out U");
-  if (m.W.size() != m.V.size()) throw input_error("complexity: the model has different numbers of W and V");
-  const auto w1 = m.U.size(1);
-  for (std::size_t l = 0; l < m.W.size(); ++l) {
-    if (m.W[l].dim() != 2 || m.W[l].size(1) != w1 || m.V[l].dim() != 2 || m.V[l].size(0) != w1 - 1 ||
-        m.V[l].size(1) != m.W[l].size(0))
-      throw input_error("complexity: layer " + std::to_string(l + 1) + " has inconsistent W/V shapes");
-  }
-}
-
-/// [V_ℓ; 0]: (w+1)×k, so that the residual update leaves the constant coordinate at 1.
-torch::Tensor padded_v(const torch::Tensor& v) {
-  return torch::cat({v, torch::zeros({1, v.size(1)}, v.options().requires_grad(false))}, 0);
-}
+using detail::check_model;
+using detail::depth_of;
+using detail::padded_v;
+using detail::width_of;
 
 /// The parameters in float64 (a differentiable cast): interval bounds grow geometrically with depth, and in
 /// float32 R overflows already for (w, k, L) = (256, 256, 16) at moderate weights.

@@ -9,29 +9,17 @@
 #include <numeric>
 #include <sstream>
 
+#include "occam/complexity/detail/network.hpp"
 #include "occam/data/rng.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::complexity {
 namespace {
 
-std::int64_t width_of(const nn::resnet& m) {
-  return m.U.size(1) - 1;
-}
-std::int64_t depth_of(const nn::resnet& m) {
-  return static_cast<std::int64_t>(m.W.size());
-}
-
-void check_model(const nn::resnet& m) {
-  if (!m.U.defined()) throw input_error("complexity: the model has no read-out U");
-  if (m.W.size() != m.V.size()) throw input_error("complexity: the model has different numbers of W and V");
-  const auto w1 = m.U.size(1);
-  for (std::size_t l = 0; l < m.W.size(); ++l) {
-    if (m.W[l].dim() != 2 || m.W[l].size(1) != w1 || m.V[l].dim() != 2 || m.V[l].size(0) != w1 - 1 ||
-        m.V[l].size(1) != m.W[l].size(0))
-      throw input_error("complexity: layer " + std::to_string(l + 1) + " has inconsistent W/V shapes");
-  }
-}
+using detail::check_model;
+using detail::depth_of;
+using detail::padded_v;
+using detail::width_of;
 
 /// θ in the order (W_1, V_1, …, W_L, V_L, U).
 std::vector<torch::Tensor> params_of(const nn::resnet& m) {
@@ -42,11 +30,6 @@ std::vector<torch::Tensor> params_of(const nn::resnet& m) {
   }
   p.push_back(m.U);
   return p;
-}
-
-/// [V_ℓ; 0]: (w+1)×k, so that the residual update leaves the constant coordinate at 1.
-torch::Tensor padded_v(const torch::Tensor& v) {
-  return torch::cat({v, torch::zeros({1, v.size(1)}, v.options().requires_grad(false))}, 0);
 }
 
 /// α_0 = (x, 0…0, 1) in the model's dtype/device (THEORY §1).
