@@ -17,15 +17,19 @@ struct cli_result {
   std::string output;  ///< stdout and stderr together
 };
 
-/// Runs `occam ARGS` (the build tree's executable) through the shell and waits for it.
-inline cli_result run_occam(const std::string& args) {
-  const std::string cmd = std::string(OCCAM_BINARY_DIR) + "/apps/occam/occam " + args + " 2>&1";
+/// Runs the shell command `cmd` and waits for it, collecting its standard output.
+inline cli_result run_shell(const std::string& cmd) {
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
   while (std::size_t got = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), got);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+/// Runs `occam ARGS` (the build tree's executable) through the shell and waits for it.
+inline cli_result run_occam(const std::string& args) {
+  return run_shell(std::string(OCCAM_BINARY_DIR) + "/apps/occam/occam " + args + " 2>&1");
 }
 
 /// An empty directory <tmp>/occam_test_<suite>_<name> (removed and re-created).

@@ -492,13 +492,7 @@ namespace hardening_tests {
 
 /// `occam ARGS` after the shell command `prefix` (e.g. a ulimit) in the same shell.
 result run_after(const std::string& prefix, const std::string& args) {
-  const std::string cmd = prefix + "; exec " + kOccam + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t got = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), got);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return occam_test::run_shell(prefix + "; exec " + kOccam + " " + args + " 2>&1");
 }
 
 /// Exit code 2 and exactly one line "occam: error: …" that contains `needle`.
