@@ -324,7 +324,6 @@ struct lambda_result {
   std::vector<torch::Tensor> lambda;  ///< per layer ℓ = 1..L (index ℓ−1): R's λ, 0 on non-live coordinates
   std::vector<torch::Tensor> lambda_col;  ///< the column certificate's λ (finite everywhere)
   std::vector<torch::Tensor> live;        ///< per layer ℓ = 1..L: 1 on live coordinates
-  std::vector<torch::Tensor> M;           ///< the column certificate's matrices, ℓ = 0..L
   std::int64_t linf_wins = 0;
 };
 
@@ -382,6 +381,36 @@ void keep_bound_if_needed(network_view& v, std::int64_t l, const block_rows& br)
     v.A[static_cast<std::size_t>(l - 1)] = jacobian_of(v, l).bound();
 }
 
+/// live[ℓ][m] (ℓ = 0..L): coordinate m is one of the first d_in (an input) or some V_1..V_ℓ writes it. The
+/// other coordinates are 0 on every activation box, and R never needs their λ.
+std::vector<std::vector<char>> live_coordinates(const std::vector<torch::Tensor>& V, std::int64_t d_in,
+                                                std::int64_t w) {
+  const auto L = V.size();
+  std::vector<std::vector<char>> live(L + 1, std::vector<char>(static_cast<std::size_t>(w), 0));
+  for (std::int64_t m = 0; m < std::min(d_in, w); ++m) live[0][m] = 1;
+  for (std::size_t l = 1; l <= L; ++l) {
+    auto written = (V[l - 1] != 0).any(1).to(torch::kCPU).contiguous();
+    const bool* wa = written.data_ptr<bool>();
+    for (std::int64_t m = 0; m < w; ++m) live[l][m] = live[l - 1][m] || wa[m];
+  }
+  return live;
+}
+
+/// Per-layer tensors (ℓ = 1..L) of R's λ (0 off the live coordinates), the column certificate's λ and the
+/// live masks, from per-layer values (index ℓ).
+void store_lambda(const std::vector<std::vector<double>>& best,
+                  const std::vector<std::vector<double>>& column, const std::vector<std::vector<char>>& live,
+                  lambda_result& out) {
+  for (std::size_t l = 1; l < live.size(); ++l) {
+    std::vector<double> mask(live[l].begin(), live[l].end()), lam(best[l]);
+    for (std::size_t j = 0; j < lam.size(); ++j)
+      if (!live[l][j]) lam[j] = 0;
+    out.lambda.push_back(torch::tensor(lam, torch::kDouble));
+    out.lambda_col.push_back(torch::tensor(column[l], torch::kDouble));
+    out.live.push_back(torch::tensor(mask, torch::kDouble));
+  }
+}
+
 /// Builds the CPU view of the network with its slopes and Jacobian bounds from the intervals in `ib`. With
 /// `tighten`, the intervals are first sharpened layer by layer (THEORY §3 step 1b): besides interval
 /// propagation, every α_ℓ,m lies within e_ℓ,m of its value at the box centre, where e_0 is the box's
@@ -405,15 +434,8 @@ network_view build_view(const nn::resnet& m64, interval_bounds& ib, std::int64_t
     v.V.push_back(cpu(m64.V[l]));
   }
   v.U = cpu(m64.U);
-  // Live coordinates: inputs (the box's dimensions), then whatever a layer writes.
+  v.live = live_coordinates(v.V, v.d_in, v.w);
   const auto d_in = std::min(v.d_in, v.w);
-  v.live.assign(static_cast<std::size_t>(v.L) + 1, std::vector<char>(static_cast<std::size_t>(v.w), 0));
-  for (std::int64_t m = 0; m < d_in; ++m) v.live[0][m] = 1;
-  for (std::int64_t l = 1; l <= v.L; ++l) {
-    auto written = (v.V[l - 1] != 0).any(1);
-    auto wa = written.accessor<bool, 1>();
-    for (std::int64_t m = 0; m < v.w; ++m) v.live[l][m] = v.live[l - 1][m] || wa[m];
-  }
   rows.assign(static_cast<std::size_t>(v.L) + 1, block_rows{});
   v.cache = 3.0 * double(v.w) * double(v.w) * double(v.L) <= 3e7;
   v.J.resize(static_cast<std::size_t>(v.L));
@@ -505,10 +527,10 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
 
   lambda_result out;
   // Column certificate: M_L = |U|, M_{ℓ−1} = M_ℓ A_ℓ; λ_col = ℓ2 norm of M_ℓ's columns over the outputs.
-  out.M = column_certificate(v.U, v.L, [&](std::int64_t l) { return jacobian_of(v, l); });
+  const auto M = column_certificate(v.U, v.L, [&](std::int64_t l) { return jacobian_of(v, l); });
   std::vector<std::vector<double>> best(static_cast<std::size_t>(v.L) + 1);
   for (std::int64_t l = 1; l <= v.L; ++l) {
-    auto col = out.M[l].norm(2, {0}).contiguous();
+    auto col = M[l].norm(2, {0}).contiguous();
     best[l].assign(col.data_ptr<double>(), col.data_ptr<double>() + v.w);
   }
   std::vector<std::vector<double>> col_only = best;
@@ -597,19 +619,7 @@ lambda_result certify_lambda(const nn::resnet& m64, interval_bounds& ib, std::in
           ++out.linf_wins;
         }
   }
-  for (std::int64_t l = 1; l <= v.L; ++l) {
-    auto live = torch::zeros({v.w}, torch::kDouble);
-    auto lam = torch::zeros({v.w}, torch::kDouble);
-    auto colt = torch::zeros({v.w}, torch::kDouble);
-    for (std::int64_t j = 0; j < v.w; ++j) {
-      live[j] = v.live[l][j] ? 1.0 : 0.0;
-      lam[j] = v.live[l][j] ? best[l][j] : 0.0;
-      colt[j] = col_only[l][j];
-    }
-    out.lambda.push_back(lam);
-    out.lambda_col.push_back(colt);
-    out.live.push_back(live);
-  }
+  store_lambda(best, col_only, v.live, out);
   return out;
 }
 
@@ -624,18 +634,27 @@ struct r_parts {
 r_parts compute_r(const nn::resnet& m, const data::box& box, const certified_r_params& ps) {
   r_parts p;
   p.ib = propagate_intervals(m, box);
-  p.lam = certify_lambda(m, p.ib, static_cast<std::int64_t>(box.dims()), ps);
   const auto L = depth_of(m);
   const auto w = width_of(m);
   // The column certificate alone is a composition of torch operations, so R stays differentiable in θ through
-  // λ as well (the exact-gradient R penalty uses it); the ℓ∞ certificate's λ is a constant of the graph.
+  // λ as well (the exact-gradient R penalty uses it, once per step: its λ tensors are read off the same
+  // matrices); the full certificate's λ is a constant of the graph.
   std::vector<torch::Tensor> M_graph;
-  if (!ps.linf_certificate) {
+  if (ps.linf_certificate) {
+    p.lam = certify_lambda(m, p.ib, static_cast<std::int64_t>(box.dims()), ps);
+  } else {
     std::vector<slope_range> slope;
     for (std::int64_t l = 0; l < L; ++l)
       slope.push_back(slopes_of(p.ib.z_lo[l].detach(), p.ib.z_hi[l].detach()));
     M_graph = column_certificate(
         m.U, L, [&](std::int64_t l) { return block_jacobian(m.W[l - 1], m.V[l - 1], slope[l - 1]); });
+    torch::NoGradGuard no_grad;
+    std::vector<std::vector<double>> column(static_cast<std::size_t>(L) + 1);
+    for (std::int64_t l = 1; l <= L; ++l) {
+      auto col = M_graph[l].detach().norm(2, {0}).to(torch::kCPU, torch::kDouble).contiguous();
+      column[l].assign(col.data_ptr<double>(), col.data_ptr<double>() + w);
+    }
+    store_lambda(column, column, live_coordinates(m.V, static_cast<std::int64_t>(box.dims()), w), p.lam);
   }
   p.total = torch::zeros({}, m.U.options().requires_grad(false));
   for (std::int64_t l = 1; l <= L; ++l) {
