@@ -226,6 +226,13 @@ namespace {
 bool bit(const dataset& d, std::size_t r, std::size_t i) {
   return d.row(r)[i] == 1.0f;
 }
+
+/// The k-bit word of row r stored little-endian in the Boolean inputs first .. first + k − 1.
+unsigned word(const dataset& d, std::size_t r, unsigned first, unsigned k) {
+  unsigned v = 0;
+  for (unsigned i = 0; i < k; ++i) v += unsigned(bit(d, r, first + i)) << i;
+  return v;
+}
 void expect_full_truth_table(const dataset& d) {
   ASSERT_EQ(d.n, std::size_t(1) << d.d_in);
   std::set<std::vector<float>> rows;
@@ -270,11 +277,7 @@ TEST(Tasks, CompareIsAGreaterThanB) {
     expect_full_truth_table(d);
     std::size_t ones = 0;
     for (std::size_t r = 0; r < d.n; ++r) {
-      unsigned a = 0, b = 0;
-      for (unsigned i = 0; i < k; ++i) {
-        a += unsigned(bit(d, r, i)) << i;
-        b += unsigned(bit(d, r, k + i)) << i;
-      }
+      const unsigned a = word(d, r, 0, k), b = word(d, r, k, k);
       EXPECT_EQ(d.target(r)[0], a > b ? 1.0f : 0.0f) << "a=" << a << " b=" << b;
       ones += d.target(r)[0] == 1.0f;
     }
@@ -291,11 +294,7 @@ TEST(Tasks, AdderMsbIsTheCarryOfTheSum) {
     expect_full_truth_table(d);
     std::size_t ones = 0;
     for (std::size_t r = 0; r < d.n; ++r) {
-      unsigned a = 0, b = 0;
-      for (unsigned i = 0; i < k; ++i) {
-        a += unsigned(bit(d, r, i)) << i;
-        b += unsigned(bit(d, r, k + i)) << i;
-      }
+      const unsigned a = word(d, r, 0, k), b = word(d, r, k, k);
       unsigned sum = a + b;  // K+1 bits
       EXPECT_EQ(d.target(r)[0], float((sum >> k) & 1u)) << "a=" << a << " b=" << b;
       ones += d.target(r)[0] == 1.0f;
