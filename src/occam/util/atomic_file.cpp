@@ -143,9 +143,12 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
   tmp += ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) throw input_error(path.string(), 0, "cannot write: " + errno_text(errno));
-  auto fail = [&](const std::string& why) {
+  auto discard = [&] {
     ::close(fd);
     ::unlink(tmp.c_str());
+  };
+  auto fail = [&](const std::string& why) {
+    discard();
     throw input_error(path.string(), 0, why);
   };
   int err = 0;
@@ -157,12 +160,10 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
       out.flush();
       buf.drain();
     } catch (const input_error&) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
+      discard();
       throw;
     } catch (const std::bad_alloc&) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
+      discard();
       throw;
     } catch (const std::exception& e) {
       // A write error inside a serialiser (libtorch's c10::Error) or one the buffer recorded first.
