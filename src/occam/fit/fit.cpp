@@ -321,11 +321,17 @@ circuit::aig project_inputs(const circuit::aig& g, const std::vector<std::size_t
   return circuit::cleanup(h);
 }
 
+/// An AIG with only the inputs x0 … x<n−1> (Boolean data: input i is column i): the names `embed` copies.
+circuit::aig data_input_names(std::size_t n) {
+  circuit::aig names;
+  for (std::size_t i = 0; i < n; ++i) names.create_pi("x" + std::to_string(i));
+  return names;
+}
+
 /// A view-input circuit over all `num_inputs` data inputs (Boolean data: input i is column i, named x<i>).
 circuit::aig to_full_inputs(const circuit::aig& small, const data_view& v, std::size_t num_inputs) {
   if (v.budget == 0) return small;
-  circuit::aig names;
-  for (std::size_t i = 0; i < num_inputs; ++i) names.create_pi("x" + std::to_string(i));
+  circuit::aig names = data_input_names(num_inputs);
   for (std::size_t o = 0; o < small.num_pos(); ++o) names.create_po(circuit::lit_false, small.po_name(o));
   return embed(small, v.S, names);
 }
@@ -863,8 +869,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
       if (train.d_in <= P.occam.max_inputs) sets.push_back(views[0].S);
       if (!R.selected_inputs.empty()) sets.push_back(R.selected_inputs);
       auto found = occam_route(train, sp.valid, sets, P.occam, tt_synth, &R.occam);
-      circuit::aig names;
-      for (std::size_t i = 0; i < train.d_in; ++i) names.create_pi("x" + std::to_string(i));
+      const circuit::aig names = data_input_names(train.d_in);
       finalists = json::array();
       for (auto& oc : found) {
         fit_candidate c;
