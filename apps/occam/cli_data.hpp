@@ -11,10 +11,10 @@
 namespace occam::cli {
 
 struct data_options {
-  std::string data;          ///< file or "fashion-mnist:train"
-  std::string task;          ///< built-in task spec
-  std::string valid;         ///< optional separate validation file
-  std::string targets;       ///< NPY targets file
+  std::string data;     ///< file or "fashion-mnist:train"
+  std::string task;     ///< built-in task spec
+  std::string valid;    ///< optional separate validation file
+  std::string targets;  ///< NPY targets file
   std::vector<std::string> target_columns;
   std::string kind;
   std::size_t samples = 0;
@@ -22,7 +22,7 @@ struct data_options {
   double noise = 0;
   std::uint64_t data_seed = 1;
 
-  /// Adds the flags to `app`. With `required`, one of --data / --task must be given.
+  /// Adds the flags to `app`; with_valid adds --valid too.
   void add_to(CLI::App* app, bool with_valid = true);
   /// Loads the data set named by the flags (throws input_error with file:line on bad input).
   data::dataset load() const;

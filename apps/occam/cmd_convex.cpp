@@ -1,18 +1,24 @@
-// occam convex: train a two-layer ReLU network to global optimality through its convex program (THEORY §10)
-// and write the recovered network as a THEORY §1 ResNet of depth 1. See docs/convex.md.
+// occam convex: train a two-layer ReLU network (or K parallel three-layer sub-networks) through its convex
+// program (THEORY §10) and write the convex model and the recovered network. See docs/convex.md.
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli_data.hpp"
 #include "command.hpp"
+#include "occam/convex/certify.hpp"
 #include "occam/convex/convex.hpp"
+#include "occam/convex/problem.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/nn/resnet.hpp"
 #include "occam/nn/train.hpp"
@@ -23,93 +29,130 @@ namespace occam::cli {
 namespace {
 
 struct convex_options {
-  std::string model = "gated2", data, targets, gates, solver = "fista", device = "cpu", out, loss = "squared";
+  data_options data;
+  std::string model = "gated2", gates, solver = "fista", device = "cpu", out, loss = "squared";
   std::string lambda_path, eval;
-  double lambda = 1e-3, tol = 1e-4, admm_rho = 0;
-  std::int64_t patterns = 100, max_iter = 20000, width = 2, metric_rank = 10;
+  double lambda = 1e-3, tol = 1e-4, admm_rho = 0, progress_every = 10;
+  std::int64_t patterns = 100, max_iter = 20000, width = 2, metric_rank = 10, certify_rounds = 10;
   std::uint64_t seed = 0;
   int threads = 0;
-  bool scale_columns = false, bias = false, non_strict = false, float64 = false, enumerate = false;
+  bool scale_columns = false, bias = false, non_strict = false, float64 = false, enumerate = false,
+       certify = false;
+};
+
+/// Exit status of a run whose solver diverged (its outputs hold the best finite iterate).
+constexpr int kDivergedExit = 3;
+
+// SIGTERM / SIGINT end the solve at its next step; the run then writes the best iterate and exits 128 +
+// signal.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+}
+struct signal_scope {
+  using handler = void (*)(int);
+  handler old_term, old_int;
+  signal_scope() : old_term(std::signal(SIGTERM, on_signal)), old_int(std::signal(SIGINT, on_signal)) {}
+  ~signal_scope() {
+    std::signal(SIGTERM, old_term);
+    std::signal(SIGINT, old_int);
+  }
 };
 
 std::vector<double> parse_lambdas(const std::string& s);
 
-/// The data as the convex programs see it (float64, CPU): X (bias column appended with --bias, columns scaled
-/// with --scale-columns), Y (binary → ±1, multiclass → one-hot).
-struct convex_data {
-  data::dataset ds;
-  torch::Tensor X, Y, norms;
-  occam::convex::loss_kind loss = occam::convex::loss_kind::squared;
+/// The training set (and the --valid set, if any) as the convex programs see them.
+struct convex_inputs {
+  data::dataset train_ds, valid_ds;
+  convex::convex_data train, valid;
+  bool has_valid() const { return valid.X.defined(); }
 };
 
-convex_data load_convex_data(const convex_options& o) {
-  using namespace occam::convex;
-  convex_data cd;
-  data::load_params lp;
-  lp.targets_path = o.targets;
-  cd.ds = data::load_dataset(o.data, lp);
-  auto& ds = cd.ds;
-  if (ds.n == 0) throw input_error(o.data, 0, "no rows");
-  auto X =
-      torch::from_blob(ds.x.data(), {(long)ds.n, (long)ds.d_in}, torch::kFloat32).clone().to(torch::kFloat64);
-  auto Y = torch::from_blob(ds.y.data(), {(long)ds.n, (long)ds.d_out}, torch::kFloat32)
-               .clone()
-               .to(torch::kFloat64);
-  // Targets: regression as given; binary 0/1 → ±1 (squared or logistic loss on ±1); multiclass → one-hot.
-  cd.loss = o.loss == "logistic" ? loss_kind::logistic : loss_kind::squared;
+convex_inputs load_convex_inputs(const convex_options& o, bool raw = false) {
+  const auto& dopt = o.data;
+  const auto ends_with = [](const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(dopt.data, ".npy") && dopt.targets.empty() && dopt.target_columns.empty())
+    throw input_error(dopt.data, 0,
+                      "an NPY input needs --targets Y.npy (or --target COLUMN to take the targets from a "
+                      "column of this matrix)");
+  convex::prepare_params pp;
   if (o.loss != "squared" && o.loss != "logistic") throw input_error("--loss must be squared or logistic");
-  if (ds.kind == data::task_kind::binary) Y = 2 * Y - 1;
-  if (ds.kind == data::task_kind::multiclass)
-    Y = torch::one_hot(Y.select(1, 0).to(torch::kLong), (long)ds.n_classes).to(torch::kFloat64);
-  if (cd.loss == loss_kind::logistic && (ds.kind != data::task_kind::binary || Y.size(1) != 1))
-    throw input_error(o.data, 0, "--loss logistic needs one binary (0/1) target column");
-  if (o.scale_columns) {  // the reference problem's scaling: each column divided by its Euclidean norm
-    cd.norms = X.norm(2, 0);
-    cd.norms = torch::where(cd.norms > 0, cd.norms, torch::ones_like(cd.norms));
-    X = X / cd.norms;
+  pp.loss = o.loss == "logistic" ? convex::loss_kind::logistic : convex::loss_kind::squared;
+  pp.scale_columns = o.scale_columns && !raw;
+  pp.bias = o.bias && !raw;
+  convex_inputs in;
+  in.train_ds = dopt.load();
+  if (!dopt.valid.empty()) {
+    data::load_params lp;
+    lp.target_columns = dopt.target_columns;
+    lp.kind = dopt.kind;
+    lp.max_rows = dopt.max_rows;
+    in.valid_ds = data::load_dataset(dopt.valid, lp);
+    if (in.valid_ds.d_in != in.train_ds.d_in || in.valid_ds.d_out != in.train_ds.d_out)
+      throw input_error(dopt.valid, 0,
+                        "validation set has " + std::to_string(in.valid_ds.d_in) + " inputs and " +
+                            std::to_string(in.valid_ds.d_out) + " targets, the training data " +
+                            std::to_string(in.train_ds.d_in) + " and " + std::to_string(in.train_ds.d_out));
+    if (in.train_ds.kind == data::task_kind::multiclass)
+      in.train_ds.n_classes = in.valid_ds.n_classes = std::max(in.train_ds.n_classes, in.valid_ds.n_classes);
   }
-  if (o.bias) X = torch::cat({X, torch::ones({X.size(0), 1}, X.options())}, 1);
-  cd.X = X;
-  cd.Y = Y;
-  return cd;
+  in.train = convex::prepare_data(in.train_ds, pp);
+  if (!dopt.valid.empty()) in.valid = convex::prepare_data(in.valid_ds, pp, in.train.norms);
+  return in;
 }
 
-/// Accuracy (binary: sign; multiclass: argmax) and mean squared error of predictions, as JSON.
-nlohmann::json prediction_metrics(const data::dataset& ds, const torch::Tensor& pred,
-                                  const torch::Tensor& Y) {
-  nlohmann::json m;
-  m["mse"] = (pred - Y).square().mean().item<double>();
-  if (ds.kind == data::task_kind::binary)
-    m["accuracy"] = ((pred > 0) == (Y > 0)).to(torch::kFloat64).mean().item<double>();
-  if (ds.kind == data::task_kind::multiclass)
-    m["accuracy"] = (pred.argmax(1) == Y.argmax(1)).to(torch::kFloat64).mean().item<double>();
-  return m;
+/// mse and accuracy of a model's predictions on a prepared set, under `prefix` (train_ / valid_ / ...).
+void put_prediction_metrics(nlohmann::json& m, const std::string& prefix, const torch::Tensor& pred,
+                            const convex::convex_data& cd) {
+  auto s = convex::summarize_predictions(pred, cd);
+  m[prefix + "mse"] = s.mse;
+  if (s.accuracy >= 0) m[prefix + "accuracy"] = s.accuracy;
 }
 
-/// `occam convex --eval model.path3 --data ...`: evaluates a saved path3/gated3 network (raw inputs).
+/// `occam convex --eval FILE --data ...`: evaluates a saved model.path3 or model.gated2 on raw inputs.
 void run_eval(const convex_options& o) {
   using namespace occam::convex;
-  auto net = load_path3_network(o.eval);
-  convex_options raw = o;
-  raw.scale_columns = false;
-  raw.bias = false;
-  auto cd = load_convex_data(raw);
-  if (cd.X.size(1) != net.W1.size(1))
-    throw input_error(o.eval, 2,
-                      "the network reads " + std::to_string(net.W1.size(1)) + " inputs, the data has " +
-                          std::to_string(cd.X.size(1)) + " columns");
-  if (cd.Y.size(1) != net.w3.size(1))
-    throw input_error(o.eval, 2,
-                      "the network has " + std::to_string(net.w3.size(1)) + " outputs, the data's targets " +
-                          std::to_string(cd.Y.size(1)));
+  std::string head;
+  {
+    std::ifstream f(o.eval);
+    if (!f) throw input_error(o.eval, 0, "cannot open");
+    std::getline(f, head);
+  }
+  auto in = load_convex_inputs(o, /*raw=*/true);
+  auto& cd = in.train;
   auto device = nn::parse_device(o.device);
-  auto pred = net.forward(cd.X.to(device)).to(torch::kCPU);
-  auto m = prediction_metrics(cd.ds, pred, cd.Y);
+  nlohmann::json m;
+  torch::Tensor pred;
+  std::int64_t inputs = 0, outputs = 0;
+  if (head == "occam-gated2 1") {
+    auto net = load_gated_network(o.eval);
+    inputs = net.G.size(1);
+    outputs = net.ub.size(1);
+    m["gated_neurons"] = net.size();
+    if (cd.X.size(1) == inputs && cd.Y.size(1) == outputs) pred = net.forward(cd.X);
+  } else {
+    auto net = load_path3_network(o.eval);
+    inputs = net.W1.size(1);
+    outputs = net.w3.size(1);
+    m["subnetworks"] = net.size();
+    m["path_penalty"] = net.path_penalty();
+    if (cd.X.size(1) == inputs && cd.Y.size(1) == outputs)
+      pred = net.forward(cd.X.to(device)).to(torch::kCPU);
+  }
+  if (cd.X.size(1) != inputs)
+    throw input_error(o.eval, 2,
+                      "the model reads " + std::to_string(inputs) + " inputs, the data has " +
+                          std::to_string(cd.X.size(1)) + " columns");
+  if (cd.Y.size(1) != outputs)
+    throw input_error(o.eval, 2,
+                      "the model has " + std::to_string(outputs) + " outputs, the data's targets " +
+                          std::to_string(cd.Y.size(1)));
+  put_prediction_metrics(m, "", pred, cd);
   m["model"] = o.eval;
-  m["data"] = o.data;
-  m["n"] = cd.ds.n;
-  m["subnetworks"] = net.size();
-  m["path_penalty"] = net.path_penalty();
+  m["data"] = in.train_ds.name;
+  m["n"] = in.train_ds.n;
   std::string text = m.dump(2) + "\n";
   if (!o.out.empty()) {
     create_output_directory(o.out);
@@ -118,7 +161,8 @@ void run_eval(const convex_options& o) {
   std::fputs(text.c_str(), stdout);
 }
 
-/// The solver settings shared by every program and λ, with the convergence log appended to `log_path`.
+/// The solver settings shared by every program and λ: the convergence log appended to `log_path`, a progress
+/// line on stderr every `progress_every` seconds, and the signal flag as the stop request.
 convex::solve_params make_solve_params(const convex_options& o, double lam, convex::model_kind model,
                                        convex::loss_kind loss, const std::filesystem::path& log_path) {
   convex::solve_params sp;
@@ -129,7 +173,9 @@ convex::solve_params make_solve_params(const convex_options& o, double lam, conv
   sp.max_iterations = o.max_iter;
   sp.threads = o.threads;
   sp.metric_rank = o.metric_rank;
-  sp.on_log = [lam, log_path, model](const convex::log_record& r) {
+  auto last_progress = std::make_shared<double>(0.0);
+  const double every = o.progress_every;
+  sp.on_log = [lam, log_path, model, last_progress, every](const convex::log_record& r) {
     nlohmann::json j = {{"lambda", lam},         {"iteration", r.iteration}, {"outer", r.outer},
                         {"seconds", r.seconds},  {"objective", r.objective}, {"kkt", r.kkt},
                         {"step", r.step},        {"active", r.active},       {"working_set", r.working_set},
@@ -137,7 +183,13 @@ convex::solve_params make_solve_params(const convex_options& o, double lam, conv
     if (r.gap >= 0) j["gap"] = r.gap;
     if (model == convex::model_kind::relu) j["violation"] = r.violation;
     append_line(log_path, j.dump());
+    if (every > 0 && r.seconds - *last_progress >= every) {
+      *last_progress = r.seconds;
+      std::fprintf(stderr, "convex: λ=%g iteration %lld objective %.7g kkt %.2e active %lld %.1fs\n", lam,
+                   (long long)r.iteration, r.objective, r.kkt, (long long)r.active, r.seconds);
+    }
   };
+  sp.should_stop = [] { return g_signal != 0; };
   return sp;
 }
 
@@ -151,17 +203,46 @@ nlohmann::json stats_json(const convex::solve_stats& st, double lam) {
                       {"iterations", st.iterations},
                       {"outer_iterations", st.outer_iterations},
                       {"seconds", st.seconds},
-                      {"converged", st.converged}};
+                      {"converged", st.converged},
+                      {"stop", convex::to_string(st.stop)}};
+  if (!st.message.empty()) m["message"] = st.message;
   if (st.gap >= 0) m["gap"] = st.gap;
   if (st.metric_builds > 0) m["metric_builds"] = st.metric_builds;
   m["products"] = st.columns;
   return m;
 }
 
+/// After the outputs are written: a diverged or interrupted run says so and exits with its own status.
+void finish_run(const convex::solve_stats& st, const std::filesystem::path& out) {
+  if (g_signal != 0) {
+    const int sig = g_signal;
+    std::fprintf(stderr, "occam: interrupted by signal %d; wrote the best iterate to %s\n", sig,
+                 out.string().c_str());
+    std::fflush(nullptr);
+    std::exit(128 + sig);
+  }
+  if (st.stop == convex::stop_reason::precision_limit)
+    std::fprintf(stderr, "occam: warning: stopped short of --tol: %s; wrote the best iterate to %s\n",
+                 st.message.c_str(), out.string().c_str());
+  if (st.stop == convex::stop_reason::diverged) {
+    std::fprintf(stderr, "occam: error: the solver diverged (%s); wrote the best finite iterate to %s\n",
+                 st.message.c_str(), out.string().c_str());
+    std::fflush(nullptr);
+    std::exit(kDivergedExit);
+  }
+}
+
+/// Stops a λ path at a diverged or interrupted solve.
+bool path_must_stop(const convex::solve_stats& st) {
+  return st.stop == convex::stop_reason::diverged || st.stop == convex::stop_reason::interrupted ||
+         st.stop == convex::stop_reason::precision_limit;
+}
+
 void run_path3(const convex_options& o) {
   using namespace occam::convex;
   auto device = nn::parse_device(o.device);
-  auto cd = load_convex_data(o);
+  auto in = load_convex_inputs(o);
+  auto& cd = in.train;
   auto& X = cd.X;
   auto& Y = cd.Y;
   const bool constrained = o.model == "path3";
@@ -199,41 +280,36 @@ void run_path3(const convex_options& o) {
   std::unique_ptr<path3_solution> prev;
   solve_stats st;
   path3_solution sol;
+  path3_network net;
   for (double lam : lambdas) {
     auto sp =
         make_solve_params(o, lam, constrained ? model_kind::relu : model_kind::gated_relu, cd.loss, log_path);
     sol = solve_path3(Xf, Yf, pats, sp, &st, prev.get());
     prev = std::make_unique<path3_solution>(sol);
-    auto net = recover_path3(sol);
+    net = recover_path3(sol);
     auto m = stats_json(st, lam);
     m["active_groups"] = st.active;
     m["subnetworks"] = net.size();
     m["network_objective"] = net.objective(X, Y, lam, cd.loss);
     if (constrained) m["violation"] = st.violation;
-    auto pm = prediction_metrics(cd.ds, net.forward(X), Y);
-    if (pm.contains("accuracy")) m["network_train_accuracy"] = pm["accuracy"];
+    put_prediction_metrics(m, "network_train_", net.forward(X), cd);
+    if (in.has_valid()) put_prediction_metrics(m, "network_valid_", net.forward(in.valid.X), in.valid);
     path.push_back(m);
-    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld groups %lld %.2fs\n", lam,
-                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds);
+    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld groups %lld %.2fs (%s)\n", lam,
+                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds,
+                 to_string(st.stop));
+    if (path_must_stop(st)) break;
   }
-  auto net = recover_path3(sol);
-  // Back to raw inputs: undo the column scaling, and move the --bias column's weights into b1.
-  if (o.scale_columns) {
-    auto s = o.bias ? torch::cat({cd.norms, torch::ones({1}, cd.norms.options())}) : cd.norms;
-    net.W1 = net.W1 / s.view({1, -1, 1});
-  }
-  if (o.bias) {
-    const auto d = net.W1.size(1) - 1;
-    net.b1 = net.W1.select(1, d).contiguous();
-    net.W1 = net.W1.narrow(1, 0, d).contiguous();
-  }
+  unscale_path3_network(net, cd);
   save_path3_network(net, (out / "model.path3").string());
   nlohmann::json metrics = path.back();
   metrics["model"] = o.model;
   metrics["loss"] = to_string(cd.loss);
-  metrics["data"] = o.data;
-  metrics["n"] = cd.ds.n;
+  metrics["kind"] = data::to_string(cd.kind);
+  metrics["data"] = in.train_ds.name;
+  metrics["n"] = in.train_ds.n;
   metrics["d"] = X.size(1);
+  if (in.has_valid()) metrics["valid_n"] = in.valid_ds.n;
   metrics["tuples"] = pattern_info;
   metrics["device"] = o.device;
   metrics["threads"] = torch::get_num_threads();
@@ -241,9 +317,9 @@ void run_path3(const convex_options& o) {
   if (!constrained)
     metrics["note"] =
         "model.path3 holds the ReLU sub-networks recovered from gated groups; they equal the gated model "
-        "only "
-        "where each tuple's patterns are the sub-network's own ReLU patterns";
+        "only where each tuple's patterns are the sub-network's own ReLU patterns";
   write_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
+  finish_run(st, out);
 }
 
 std::vector<double> parse_lambdas(const std::string& s) {
@@ -268,15 +344,16 @@ void run(const convex_options& o) {
   if (!(o.lambda > 0)) throw input_error("--lambda must be positive");
   auto device = nn::parse_device(o.device);
   nn::set_threads(o.threads);
-  auto cd = load_convex_data(o);
-  auto& ds = cd.ds;
+  auto in = load_convex_inputs(o);
+  auto& cd = in.train;
   auto& X = cd.X;
   auto& Y = cd.Y;
-  auto& norms = cd.norms;
   const loss_kind loss = cd.loss;
+  const bool gated = o.model == "gated2";
 
   pattern_set pats;
   nlohmann::json pattern_info;
+  bool strict_gates = false;  // sampled and enumerated masks are 1[X g ≥ 0]
   if (!o.gates.empty()) {
     auto a = data::read_npy(o.gates);
     if (a.shape.size() != 2) throw input_error(o.gates, 0, "gates must be a d×P matrix");
@@ -285,8 +362,9 @@ void run(const convex_options& o) {
       throw input_error(o.gates, 0,
                         "gates have " + std::to_string(G.size(0)) + " rows, the data " +
                             std::to_string(X.size(1)) + " columns");
-    pats = patterns_from_gates(X, G, !o.non_strict);
-    pattern_info = {{"source", o.gates}, {"count", pats.size()}, {"strict", !o.non_strict}};
+    strict_gates = !o.non_strict;
+    pats = patterns_from_gates(X, G, strict_gates);
+    pattern_info = {{"source", o.gates}, {"count", pats.size()}, {"strict", strict_gates}};
   } else if (o.enumerate) {
     pats = enumerate_patterns(X);
     pattern_info = {{"source", "enumerated"}, {"count", pats.size()}};
@@ -297,7 +375,7 @@ void run(const convex_options& o) {
         {"source", "gaussian"}, {"sampled", ss.sampled}, {"distinct", ss.distinct}, {"seed", o.seed}};
   }
   // Gated ReLU runs its GEMMs in float32 (speed); the augmented Lagrangian's growing penalty needs float64.
-  const auto dtype = (o.model == "relu2" || o.float64) ? torch::kFloat64 : torch::kFloat32;
+  const auto dtype = (!gated || o.float64) ? torch::kFloat64 : torch::kFloat32;
   auto Xf = X.to(device, dtype);
   auto Yf = Y.to(device, dtype);
   pats.masks = pats.masks.to(device, dtype);
@@ -314,81 +392,83 @@ void run(const convex_options& o) {
   solve_stats st;
   two_layer_solution sol;
   for (double lam : lambdas) {
-    auto sp = make_solve_params(o, lam, o.model == "relu2" ? model_kind::relu : model_kind::gated_relu, loss,
-                                log_path);
+    auto sp = make_solve_params(o, lam, gated ? model_kind::gated_relu : model_kind::relu, loss, log_path);
     if (o.solver == "admm") sp.solver = solver_kind::admm;
     sp.admm_rho = o.admm_rho;
-    sol = solve_two_layer(Xf, Yf, pats, sp, &st, prev.get());
+    nlohmann::json cert_info;
+    if (o.certify) {
+      column_generation_params cg;
+      cg.max_rounds = o.certify_rounds;
+      column_generation_stats cs;
+      sol = solve_certified(Xf, Yf, pats, sp, cg, &st, &cs);
+      pats = sol.patterns;  // the next λ starts from the enlarged set
+      cert_info = {{"certified", to_string(cs.final_certificate.kind)},
+                   {"max_violation", cs.final_certificate.max_violation},
+                   {"certify_checked", cs.final_certificate.checked},
+                   {"certify_rounds", cs.rounds},
+                   {"patterns_added", cs.added},
+                   {"sampled_objective", cs.first_objective}};
+    } else {
+      sol = solve_two_layer(Xf, Yf, pats, sp, &st, prev.get());
+    }
     prev = std::make_unique<two_layer_solution>(sol);
     auto net = recover_network(sol);
     auto m = stats_json(st, lam);
+    if (o.certify) m.update(cert_info);
     m["active_neurons"] = st.active;
     m["recovered_neurons"] = net.W1.size(0);
     m["network_objective"] = net.objective(X, Y, lam, loss);
-    if (sp.model == model_kind::relu) m["violation"] = st.violation;
-    auto pred = net.forward(X);
-    if (ds.kind == data::task_kind::binary)
-      m["network_train_accuracy"] = ((pred > 0) == (Y > 0)).to(torch::kFloat64).mean().item<double>();
-    if (ds.kind == data::task_kind::multiclass)
-      m["network_train_accuracy"] = (pred.argmax(1) == Y.argmax(1)).to(torch::kFloat64).mean().item<double>();
-    path.push_back(m);
-    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld active %lld %.2fs\n", lam,
-                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds);
-  }
-  auto net = recover_network(sol);
-  if (o.scale_columns) {  // back to raw inputs (the appended bias column is not scaled)
-    auto s = o.bias ? torch::cat({norms, torch::ones({1}, norms.options())}) : norms;
-    net.W1 = net.W1 / s.unsqueeze(0);
-  }
-  auto kind = ds.kind == data::task_kind::multiclass ? data::task_kind::regression : ds.kind;
-  nn::resnet model;
-  if (!o.bias) {
-    model = to_resnet(net, kind);
-  } else {
-    // The last input column is the constant 1: move its weights into W_1's bias column (THEORY §1).
-    const auto d = net.W1.size(1) - 1;
-    two_layer_network core{net.W1.slice(1, 0, d).contiguous(), net.W2};
-    model = to_resnet(core, kind);
-    model.shape.d_in = d;
-    model.shape.width = d + net.W2.size(0);
-    auto W = torch::zeros({model.shape.hidden, model.shape.width + 1}, torch::kFloat32);
-    if (net.W1.size(0) > 0) {
-      W.narrow(0, 0, net.W1.size(0)).narrow(1, 0, d).copy_(core.W1);
-      W.narrow(0, 0, net.W1.size(0)).select(1, model.shape.width).copy_(net.W1.select(1, d));
+    if (!gated) m["violation"] = st.violation;
+    put_prediction_metrics(m, "network_train_", net.forward(X), cd);
+    if (in.has_valid()) put_prediction_metrics(m, "network_valid_", net.forward(in.valid.X), in.valid);
+    // The convex model's own accuracy: the gated network for gated2; for relu2 the recovered network, which
+    // is the convex model where the cone constraints hold.
+    if (gated) {
+      auto g = to_gated_network(sol, cd, strict_gates);
+      put_prediction_metrics(m, "train_", g.forward(cd.X_raw), cd);
+      if (in.has_valid()) put_prediction_metrics(m, "valid_", g.forward(in.valid.X_raw), in.valid);
+    } else {
+      put_prediction_metrics(m, "train_", net.forward(X), cd);
+      if (in.has_valid()) put_prediction_metrics(m, "valid_", net.forward(in.valid.X), in.valid);
     }
-    auto V = torch::zeros({model.shape.width, model.shape.hidden}, torch::kFloat32);
-    V.narrow(0, d, net.W2.size(0)).narrow(1, 0, net.W1.size(0)).copy_(net.W2);
-    auto U = torch::zeros({net.W2.size(0), model.shape.width + 1}, torch::kFloat32);
-    U.narrow(1, d, net.W2.size(0)).copy_(torch::eye(net.W2.size(0)));
-    model.W = {W};
-    model.V = {V};
-    model.U = U;
+    path.push_back(m);
+    std::fprintf(stderr, "λ=%g objective %.7g kkt %.2e iterations %lld active %lld %.2fs (%s)\n", lam,
+                 st.objective, st.kkt, (long long)st.iterations, (long long)st.active, st.seconds,
+                 to_string(st.stop));
+    if (path_must_stop(st)) break;
   }
-  model.input_box = ds.input_box;
+  auto model = raw_resnet(recover_network(sol), cd);
+  model.input_box = in.train_ds.input_box;
   nn::save_model(model, (out / "model.occam").string());
+  if (gated) save_gated_network(to_gated_network(sol, cd, strict_gates), (out / "model.gated2").string());
   nlohmann::json metrics = path.back();
   metrics["model"] = o.model;
   metrics["loss"] = to_string(loss);
-  metrics["data"] = o.data;
-  metrics["n"] = ds.n;
+  metrics["kind"] = data::to_string(cd.kind);
+  metrics["data"] = in.train_ds.name;
+  metrics["n"] = in.train_ds.n;
   metrics["d"] = X.size(1);
+  if (in.has_valid()) metrics["valid_n"] = in.valid_ds.n;
   metrics["patterns"] = pattern_info;
   metrics["device"] = o.device;
   metrics["threads"] = torch::get_num_threads();
   if (lambdas.size() > 1) metrics["lambda_path"] = path;
-  if (o.model == "gated2")
+  if (gated)
     metrics["note"] =
-        "model.occam is the ReLU network recovered from gated neurons; it equals the gated model "
-        "only where each gate's pattern matches its neuron's ReLU pattern";
+        "model.gated2 is the gated convex model (evaluate with occam convex --eval); model.occam is the ReLU "
+        "network recovered from its neurons, which equals the gated model only where each gate's pattern "
+        "matches its neuron's ReLU pattern (network_* metrics)";
   write_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
+  finish_run(st, out);
 }
 
 void setup(CLI::App& app) {
   auto opts = std::make_shared<convex_options>();
   auto* cmd = app.add_subcommand(
       "convex",
-      "Train a two-layer ReLU network or K parallel three-layer path-regularised sub-networks to global "
-      "optimality via their convex programs (THEORY §10)");
+      "Train a two-layer ReLU network or K parallel three-layer path-regularised sub-networks through their "
+      "convex programs (THEORY §10): the optimum of the program over the sampled (or enumerated) patterns");
+  opts->data.add_to(cmd, /*with_valid=*/true);
   cmd->add_option("--model", opts->model,
                   "gated2 (gated ReLU, unconstrained), relu2 (ReLU, cone constraints), path3 (three-layer "
                   "path-regularised, cone constraints) or gated3 (its gated relaxation)")
@@ -399,11 +479,7 @@ void setup(CLI::App& app) {
   cmd->add_flag("--enumerate", opts->enumerate,
                 "enumerate every pattern (tuple) instead of sampling (tiny n, d only)");
   cmd->add_option("--eval", opts->eval,
-                  "evaluate a saved path3/gated3 network (model.path3) on --data instead of training");
-  cmd->add_option("--data", opts->data,
-                  "data file or spec (CSV, NPY, IDX, fashion-mnist:train, built-in task)")
-      ->required();
-  cmd->add_option("--targets", opts->targets, "targets file for NPY inputs (Y.npy)");
+                  "evaluate a saved model.gated2 or model.path3 on --data instead of training");
   cmd->add_option("--lambda", opts->lambda, "λ (objective 1/(2n)‖·‖² + λ Σ‖u_i‖)")->capture_default_str();
   cmd->add_option("--lambda-path", opts->lambda_path,
                   "comma-separated λ values solved in order with warm starts");
@@ -418,7 +494,9 @@ void setup(CLI::App& app) {
          "fista (gated2/gated3), al (relu2/path3; augmented Lagrangian) or admm (relu2, squared loss)")
       ->check(CLI::IsMember({"fista", "al", "admm"}))
       ->capture_default_str();
-  cmd->add_option("--loss", opts->loss, "squared or logistic (binary targets)")->capture_default_str();
+  cmd->add_option("--loss", opts->loss, "squared or logistic (one target column of 0/1 or ±1 values)")
+      ->check(CLI::IsMember({"squared", "logistic"}))
+      ->capture_default_str();
   cmd->add_option("--admm-rho", opts->admm_rho,
                   "admm: initial cone penalty ρ (0: 1/n; residual balancing adapts it)")
       ->check(CLI::NonNegativeNumber)
@@ -433,17 +511,28 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-iter", opts->max_iter, "FISTA steps (all inner steps for al; iterations for admm)")
       ->capture_default_str();
+  cmd->add_option("--progress-every", opts->progress_every,
+                  "seconds between progress lines on stderr (0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--certify", opts->certify,
+                "gated2: check the dual constraint over all patterns (exact by enumeration when small, else "
+                "searched) and add violating patterns until none is found (column generation)");
+  cmd->add_option("--certify-rounds", opts->certify_rounds, "--certify: most re-solves")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--scale-columns", opts->scale_columns, "divide each input column by its Euclidean norm");
   cmd->add_flag("--float64", opts->float64, "gated2: compute in float64 (default float32)");
   cmd->add_flag("--bias", opts->bias, "append a constant input column (a bias)");
   cmd->add_option("--threads", opts->threads, "CPU threads (0: libtorch default)")->capture_default_str();
   cmd->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
-  cmd->add_option(
-      "--out", opts->out,
-      "output directory: model.occam (two layers) or model.path3, metrics.json, convergence.jsonl");
+  cmd->add_option("--out", opts->out,
+                  "output directory: model.occam and model.gated2 (two layers) or model.path3, "
+                  "metrics.json, convergence.jsonl");
   cmd->callback([opts] {
     if (!opts->eval.empty()) return run_eval(*opts);
     if (opts->out.empty()) throw input_error("--out is required for training");
+    if (opts->certify && opts->model != "gated2") throw input_error("--certify is for --model gated2");
     if (opts->model == "path3" || opts->model == "gated3") {
       if (opts->solver == "al" && opts->model == "gated3")
         throw input_error("--solver al is for relu2/path3");
@@ -451,6 +540,7 @@ void setup(CLI::App& app) {
       if (opts->width <= 0) throw input_error("--width must be positive");
       if (!(opts->lambda > 0)) throw input_error("--lambda must be positive");
       nn::set_threads(opts->threads);
+      signal_scope signals;
       return run_path3(*opts);
     }
     if (opts->model == "relu2" && opts->solver == "fista") opts->solver = "al";
@@ -458,6 +548,7 @@ void setup(CLI::App& app) {
       throw input_error("--solver " + opts->solver + " is for --model relu2");
     if (opts->solver == "admm" && opts->loss != "squared")
       throw input_error("--solver admm supports --loss squared only; use --solver al");
+    signal_scope signals;
     run(*opts);
   });
 }

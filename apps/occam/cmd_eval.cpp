@@ -33,11 +33,13 @@ void setup(CLI::App& app) {
                         fmt::format("data has {} inputs / {} outputs, the model expects {} / {}", d.d_in,
                                     d.model_outputs(), m.shape.d_in, m.shape.d_out));
     if (d.kind != m.kind)
-      throw input_error(d.name, 0, fmt::format("data is {}, the model was trained for {}", data::to_string(d.kind),
-                                               data::to_string(m.kind)));
+      throw input_error(d.name, 0,
+                        fmt::format("data is {}, the model was trained for {}", data::to_string(d.kind),
+                                    data::to_string(m.kind)));
     auto r = nn::evaluate(m, d);
     if (o->json) {
-      nlohmann::json j = {{"model", o->model}, {"data", d.name}, {"n", d.n}, {"loss", r.loss}, {"mse", r.mse}};
+      nlohmann::json j = {
+          {"model", o->model}, {"data", d.name}, {"n", d.n}, {"loss", r.loss}, {"mse", r.mse}};
       if (r.accuracy >= 0) j["accuracy"] = r.accuracy;
       fmt::print("{}\n", j.dump(2));
     } else {

@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 
+#include "cli_choices.hpp"
 #include "cli_data.hpp"
+#include "cli_resume.hpp"
 #include "command.hpp"
 #include "occam/fit/fit.hpp"
 #include "occam/nn/train.hpp"
+#include "occam/util/dir_lock.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::cli {
@@ -126,16 +130,16 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   c->add_flag("--progress,!--no-progress", P.train.progress, "Progress bars on a terminal (default on)");
   c->add_option("--penalty", P.penalty, "none|l1|l2|rtilde|r (THEORY §3)")
-      ->check(CLI::IsMember({"none", "l1", "l2", "rtilde", "r"}))
-      ->capture_default_str();
+      ->transform(penalty_choices())
+      ->default_str(complexity::to_string(P.penalty));
   c->add_option("--lambdas", P.lambdas, "λ path, trained in order with warm starts")
       ->delimiter(',')
       ->capture_default_str();
   c->add_flag("--no-prox", o->no_prox, "Subgradient penalty steps instead of proximal soft-thresholding");
   // Pruning and quantisation.
   c->add_option("--prune", P.prune_method, "magnitude|poisson (THEORY §2)")
-      ->check(CLI::IsMember({"magnitude", "poisson"}))
-      ->capture_default_str();
+      ->transform(prune_method_choices())
+      ->default_str(complexity::to_string(P.prune_method));
   c->add_option("--keep", P.keep_fractions, "Fractions of the non-zero weights kept")
       ->delimiter(',')
       ->capture_default_str();
@@ -199,7 +203,14 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--deepsyn-seconds", P.synth.deepsyn_seconds, "Time limit of &deepsyn in the strong script")
       ->capture_default_str();
-  c->callback([o] { run_fit(*o); });
+  c->callback([o, c] {
+    // The lock first: a second run on the same --out is refused before it touches flags.json.
+    std::optional<directory_lock> lock;
+    if (!o->fit.out_dir.empty()) lock.emplace(o->fit.out_dir);
+    if (!o->fit.out_dir.empty()) check_and_record_flags(o->fit.out_dir, *c, o->fit.resume);
+    run_fit(*o);
+    if (!o->fit.out_dir.empty()) mark_flags_finished(o->fit.out_dir);
+  });
 }
 
 const command reg{"10-fit", setup};

@@ -32,6 +32,9 @@ struct fw_options {
   unsigned exact_gates = 3;
   bool pairwise = false, no_away = false;
   unsigned fraction_bits = 16;
+  unsigned input_bits = 10;
+  unsigned output_fraction_bits = 16;
+  std::string gauge = "real-to-bin";
   std::string out;
 };
 
@@ -69,6 +72,12 @@ void run_fw(const fw_options& o) {
   P.oracle.gamma = o.gamma;
   P.oracle.kind = fw::parse_oracle_kind(o.oracle);
   P.oracle.exact_gates = o.exact_gates;
+  P.gauge = fw::parse_gauge_kind(o.gauge);
+  P.input_bits = o.input_bits;
+  if (o.input_bits < o.levels)
+    throw input_error(
+        fmt::format("--input-bits {} cannot address grid level {} (need --input-bits ≥ --levels)",
+                    o.input_bits, o.levels));
   bool exact = P.oracle.kind == fw::oracle_kind::exact ||
                (P.oracle.kind == fw::oracle_kind::automatic && o.max_gates <= o.exact_gates);
   if (exact && o.max_gates > 5)
@@ -131,6 +140,8 @@ void run_fw(const fw_options& o) {
   fw::save_model(best, dir);
   fw::compile_params cp;
   cp.fraction_bits = o.fraction_bits;
+  cp.input_bits = o.input_bits;
+  cp.output_fraction_bits = o.output_fraction_bits;
   auto compiled = fw::compile_model(best, cp);
   circuit::write_circuit(compiled.circuit, dir / "circuit.aig");
   nlohmann::json report;
@@ -140,6 +151,7 @@ void run_fw(const fw_options& o) {
   report["max_gates"] = o.max_gates;
   report["gamma"] = o.gamma;
   report["oracle"] = o.oracle;
+  report["gauge"] = o.gauge;
   report["tau_selected"] = best_tau;
   report["selected_on"] = select_on_valid ? "valid" : "train";
   report["runs"] = runs;
@@ -151,10 +163,18 @@ void run_fw(const fw_options& o) {
                        {"inputs", compiled.circuit.num_pis()},
                        {"outputs", compiled.circuit.num_pos()},
                        {"levels", compiled.levels},
-                       {"word_offsets", compiled.word_offsets},
-                       {"word_widths", compiled.word_widths},
+                       {"input_bits", compiled.input_bits},
+                       {"output_fraction_bits", compiled.output_fraction_bits},
                        {"fraction_bits", compiled.fraction_bits},
-                       {"quantisation_bound", compiled.quantisation_bound}};
+                       {"quantisation_bound", compiled.quantisation_bound},
+                       {"rounding_bound", compiled.rounding_bound},
+                       {"vertex_sum_ands", compiled.vertex_sum_ands},
+                       {"split",
+                        {{"location", compiled.split.location},
+                         {"sorting", compiled.split.sorting},
+                         {"vertex_select", compiled.split.vertex_select},
+                         {"vertex_circuits", compiled.split.vertex_circuits},
+                         {"weighted_sum", compiled.split.weighted_sum}}}};
   write_file_atomic(dir / "report.json", report.dump(1) + "\n");
   auto e = report["errors"];
   fmt::print("selected τ = {} on {}: {} atoms, circuit {} ANDs; MSE train {:.6g}", best_tau,
@@ -180,7 +200,11 @@ void setup(CLI::App& app) {
       ->delimiter(',')
       ->capture_default_str();
   c->add_option("--iters,-T", o->iterations, "Frank–Wolfe iterations")->capture_default_str();
-  c->add_option("--gamma", o->gamma, "ν(C) = (1 + |C|)^(1/γ)")->capture_default_str();
+  c->add_option("--gamma", o->gamma, "ν(C) = (1 + cost(C))^(1/γ)")->capture_default_str();
+  c->add_option("--gauge", o->gauge,
+                "Atom cost in ν: gates (|C|) | real-to-bin ((d+1)|C| + the location cost of Prop 7)")
+      ->check(CLI::IsMember({"gates", "real-to-bin"}))
+      ->capture_default_str();
   c->add_option("--oracle", o->oracle, "exact | greedy | auto (exact when --max-gates ≤ --exact-gates)")
       ->check(CLI::IsMember({"exact", "greedy", "auto"}))
       ->capture_default_str();
@@ -191,6 +215,14 @@ void setup(CLI::App& app) {
   c->add_option("--fraction-bits", o->fraction_bits, "Weights of the compiled circuit: multiples of 2^-b")
       ->capture_default_str()
       ->check(CLI::Range(0, 40));
+  c->add_option("--input-bits", o->input_bits,
+                "Bits per real input coordinate of the compiled circuit (and of the real-to-bin gauge)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 40));
+  c->add_option("--output-fraction-bits", o->output_fraction_bits,
+                "The compiled circuit's output word counts units of 2^-p")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60));
   c->add_option("--out,-o", o->out, "Output directory")->required();
   c->callback([o] { run_fw(*o); });
 }

@@ -1,5 +1,6 @@
-// `occam prune MODEL --budget N | --target-error E --method poisson|magnitude --seed S --data|--task --out FILE`:
-// Poisson pruning with water-filling (THEORY §2) or magnitude pruning; the result is a normal model file.
+// `occam prune MODEL --budget N | --target-error E --method poisson|magnitude --seed S --data|--task --out
+// FILE`: Poisson pruning with water-filling (THEORY §2) or magnitude pruning; the result is a normal model
+// file.
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -39,7 +40,8 @@ void run(const prune_options& o) {
   auto m = nn::load_model(o.model).to(nn::parse_device(o.device));
   auto d = o.data.load();
   if (std::int64_t(d.d_in) != m.shape.d_in)
-    throw input_error(d.name, 0, fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
+    throw input_error(d.name, 0,
+                      fmt::format("data has {} inputs, the model expects {}", d.d_in, m.shape.d_in));
   auto x = nn::inputs_tensor(d);
   complexity::prune_stats st;
   auto pruned = complexity::prune(m, x, ps, &st);
@@ -73,11 +75,11 @@ void run(const prune_options& o) {
   }
   fmt::print("{} pruning of {} on {} ({} rows) -> {}\n", o.method, o.model, d.name, d.n, o.out);
   fmt::print("budget N           {:.6g}{}\n", st.budget,
-             o.target_error > 0 ? fmt::format("  (bisection, {} steps, target error {})", st.bisection_steps,
-                                              o.target_error)
-                                : "");
-  fmt::print("non-zero           {} -> {}  (expected {:.1f}; of {} parameters)\n", st.nonzero_before, st.nonzero_after,
-             st.expected_nonzero, st.parameters);
+             o.target_error > 0
+                 ? fmt::format("  (bisection, {} steps, target error {})", st.bisection_steps, o.target_error)
+                 : "");
+  fmt::print("non-zero           {} -> {}  (expected {:.1f}; of {} parameters)\n", st.nonzero_before,
+             st.nonzero_after, st.expected_nonzero, st.parameters);
   if (ps.method == complexity::prune_params::method_kind::poisson)
     fmt::print("kept exactly       {}\n", st.kept_exactly);
   fmt::print("R~                 {:.6g}\n", st.rtilde);
@@ -92,8 +94,9 @@ void run(const prune_options& o) {
 
 void setup(CLI::App& app) {
   auto o = std::make_shared<prune_options>();
-  auto* c = app.add_subcommand("prune", "Poisson (THEORY §2, water-filling) or magnitude pruning to a budget of N "
-                                        "parameters or to a target error; writes a normal model file");
+  auto* c = app.add_subcommand("prune",
+                               "Poisson (THEORY §2, water-filling) or magnitude pruning to a budget of N "
+                               "parameters or to a target error; writes a normal model file");
   c->add_option("model", o->model, "Model file (.occam)")->required();
   o->data.add_to(c, /*with_valid=*/false);
   c->add_option("--budget,-N", o->budget, "Budget N: Σ p_i (poisson) or parameters kept (magnitude)");

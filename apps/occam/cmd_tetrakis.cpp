@@ -1,5 +1,7 @@
 // `occam tetrakis eval CIRCUIT --level k --points FILE`: the Tetrakis function T_C (THEORY §6) of a circuit
-// at given points (CSV or NPY), optionally checked against its THEORY §8 ResNet. See docs/tetrakis.md.
+// at given points (CSV or NPY), optionally checked against its THEORY §8 ResNet.
+// `occam tetrakis compile CIRCUIT --level k --dims d --out FILE`: the real-to-bin circuit of T_C (THEORY §6,
+// Prop 7) with its size split. See docs/tetrakis.md.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "occam/circuit/io.hpp"
 #include "occam/compile/compile.hpp"
 #include "occam/data/loaders.hpp"
+#include "occam/tetrakis/real_to_bin.hpp"
 #include "occam/tetrakis/tetrakis.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
@@ -102,6 +105,36 @@ void run_eval(const eval_options& o) {
   }
 }
 
+struct compile_options {
+  std::string circuit, out, decoding, rounding = "nearest";
+  unsigned level = 0, dims = 0, input_bits = 8;
+  int output_fraction_bits = 8;
+  double scale = 1.0;
+};
+
+void run_compile(const compile_options& o) {
+  circuit::aig g = circuit::read_circuit(o.circuit);
+  tetrakis::decoding dec;
+  dec.mode = o.decoding.empty() ? (g.num_pos() == 1 ? tetrakis::decoding::kind::sign
+                                                    : tetrakis::decoding::kind::twos_complement)
+                                : tetrakis::parse_decoding(o.decoding);
+  dec.scale = o.scale;
+  tetrakis::real_to_bin_params p;
+  p.input_bits = o.input_bits;
+  p.output_fraction_bits = o.output_fraction_bits;
+  p.rounding = o.rounding == "floor" ? circuit::rounding_mode::floor : circuit::rounding_mode::nearest;
+  tetrakis::real_to_bin_stats st;
+  auto r = tetrakis::real_to_bin(g, o.dims, o.level, dec, p, &st);
+  circuit::write_circuit(r.circuit, o.out);
+  fmt::print(
+      "real-to-bin T_C: {} inputs (x_i = X_i/2^{}), {} output bits (value = word * {} * 2^-{}), {} ANDs\n"
+      "  location {}, sorting {}, vertex select {}, vertex circuits {}, weighted sum {} (AND nodes per "
+      "stage)\n"
+      "  max |output - T_C(x)| <= {:.3g}\nwrote {}\n",
+      r.circuit.num_pis(), o.input_bits, st.output_bits, o.scale, o.output_fraction_bits, st.ands,
+      st.location, st.sorting, st.vertex_select, st.vertex_circuits, st.weighted_sum, st.error_bound, o.out);
+}
+
 void setup(CLI::App& app) {
   auto* t = app.add_subcommand("tetrakis", "Tetrakis functions of circuits (THEORY §6)");
   t->require_subcommand(1);
@@ -123,6 +156,30 @@ void setup(CLI::App& app) {
   e->add_flag("--network", o->network,
               "Also evaluate the THEORY §8 ResNet and print max |ResNet − T_C| to stderr");
   e->callback([o] { run_eval(*o); });
+
+  auto q = std::make_shared<compile_options>();
+  auto* c =
+      t->add_subcommand("compile", "The real-to-bin circuit of T_C (Prop 7): fixed-point x in, T_C(x) out");
+  c->add_option("circuit", q->circuit, "Circuit (.aag, .aig, .pla) with d·(k+1) inputs")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c->add_option("--level,-k", q->level, "Grid level k")->required()->check(CLI::Range(0, 30));
+  c->add_option("--dims,-d", q->dims, "Dimension d")->required()->check(CLI::Range(1, 64));
+  c->add_option("--input-bits", q->input_bits, "Bits per coordinate n (x_i = X_i / 2^n, n ≥ k)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 40));
+  c->add_option("--output-fraction-bits", q->output_fraction_bits,
+                "The output word counts units of scale·2^-p (exact when p ≥ n − k)")
+      ->capture_default_str()
+      ->check(CLI::Range(-40, 60));
+  c->add_option("--rounding", q->rounding, "nearest | floor (when p < n − k)")
+      ->check(CLI::IsMember({"nearest", "floor"}))
+      ->capture_default_str();
+  c->add_option("--decoding", q->decoding,
+                "twos | unsigned | sign (default: sign for one output, twos otherwise)");
+  c->add_option("--scale", q->scale, "Decoding scale (value of the least significant bit)");
+  c->add_option("--out,-o", q->out, "Output circuit (.aig, .aag, .blif, .v)")->required();
+  c->callback([q] { run_compile(*q); });
 }
 
 const command reg{"81-tetrakis", setup};

@@ -27,6 +27,4 @@ inline CLI::Validator at_least(long long lo) {
       },
       "");
 }
-
-/// Adds `--device cpu|cuda` and `--threads T` with their checks. Defined in the torch-linked part.
 }  // namespace occam::cli

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_compile_util.hpp"
 #include "occam/circuit/simulate.hpp"
 #include "occam/compile/network_to_circuit.hpp"
 #include "occam/compile/quantize.hpp"
@@ -32,25 +33,6 @@ std::vector<unsigned> parse_list(const std::string& s) {
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) v.push_back(unsigned(std::stoul(item)));
   return v;
-}
-
-/// Output bits of `g` that differ from the integer network's decisions on the input code rows.
-std::size_t mismatches(const circuit::aig& g, const compile::quantized_resnet& q,
-                       const std::vector<std::int64_t>& codes) {
-  const std::size_t n = codes.size() / q.d_in;
-  circuit::pattern_set in(g.num_pis(), n);
-  for (std::size_t r = 0; r < n; ++r) {
-    auto bits = compile::circuit_input_bits(q, codes.data() + r * q.d_in);
-    for (std::size_t i = 0; i < bits.size(); ++i) in.set(i, r, bits[i]);
-  }
-  auto out = circuit::simulate(g, in);
-  auto acc = compile::simulate_quantized(q, codes);
-  std::size_t bad = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    auto want = compile::expected_output_bits(q, acc.data() + r * q.d_out);
-    for (std::size_t o = 0; o < want.size(); ++o) bad += out.get(o, r) != want[o];
-  }
-  return bad;
 }
 
 }  // namespace
@@ -118,7 +100,7 @@ int main(int argc, char** argv) try {
         const auto t0 = std::chrono::steady_clock::now();
         const auto g = compile::network_to_circuit(q, p, &st);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (!codes.empty() && mismatches(g, q, codes) != 0) {
+        if (!codes.empty() && occam_bench::mismatches(g, q, codes) != 0) {
           std::fprintf(stderr, "%s: b=%u K=%u: circuit differs from simulate_quantized\n", path.c_str(), b,
                        k);
           return 1;

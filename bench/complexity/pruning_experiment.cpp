@@ -3,10 +3,11 @@
 //   2. Pruning curve of the base model: for N on a geometric grid, the measured error ‖f_θ̃ − f_θ‖_{L2(π)} of
 //      Poisson-pruned networks (mean and sd over 5 seeds) and of magnitude pruning, next to R̃/√N (THEORY §2).
 //      π = the training inputs. → OUT_DIR/curve.csv
-//   3. From the base model, warm-started λ paths with the penalties l2, rtilde, r (exact gradients) and rtilde
-//      (proximal) and r (proximal), recording (val error, R̃, R, non-zeros) with lambda_path; for every model on the paths, the
-//      smallest N (bisection) at which Poisson / magnitude pruning reaches a common function error ε.
-//      → OUT_DIR/paths.csv
+//   3. From the base model, warm-started λ paths with the penalties l2, rtilde, r (exact gradients) and
+//   rtilde
+//      (proximal) and r (proximal), recording (val error, R̃, R, non-zeros) with lambda_path; for every model
+//      on the paths, the smallest N (bisection) at which Poisson / magnitude pruning reaches a common
+//      function error ε. → OUT_DIR/paths.csv
 #include <torch/torch.h>
 
 #include <cmath>
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   auto ev = nn::evaluate(base, sp.valid);
   const auto x = nn::inputs_tensor(sp.train);
   const auto xv = nn::inputs_tensor(sp.valid);
-  const double rms_f = std::sqrt(complexity::evaluate_outputs(base, x).to(torch::kDouble).pow(2).sum(1).mean().item<double>());
+  const double rms_f =
+      std::sqrt(complexity::evaluate_outputs(base, x).to(torch::kDouble).pow(2).sum(1).mean().item<double>());
   const double eps = 0.1 * rms_f;
   std::printf("%s: base %s, P = %lld, val loss %.5g, val acc %.4f, R~ %.5g, R %.5g, rms f %.4g, eps %.4g\n",
               task.c_str(), "16x32x4", (long long)shape.parameter_count(), ev.loss, ev.accuracy,
@@ -82,8 +84,9 @@ int main(int argc, char** argv) {
       const double mean = s / seeds, sd = std::sqrt(std::max(0.0, s2 / seeds - mean * mean));
       csv << ps.budget << ',' << mean << ',' << sd << ',' << nnz / seeds << ',' << ms.measured_error << ','
           << pred << ',' << wpred << '\n';
-      std::printf("  N %6.0f  poisson %.4g ± %.2g (nnz %.0f)  magnitude %.4g  R~/sqrtN %.4g  waterfill %.4g\n",
-                  ps.budget, mean, sd, nnz / seeds, ms.measured_error, pred, wpred);
+      std::printf(
+          "  N %6.0f  poisson %.4g ± %.2g (nnz %.0f)  magnitude %.4g  R~/sqrtN %.4g  waterfill %.4g\n",
+          ps.budget, mean, sd, nnz / seeds, ms.measured_error, pred, wpred);
     }
   }
 
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
   for (const auto& s : specs) {
     auto m = base.to(base.device(), base.dtype());
     complexity::path_params pp;
-    pp.penalty = s.penalty;
+    pp.penalty = complexity::parse_penalty_kind(s.penalty);
     pp.proximal = s.proximal;
     pp.lambdas = s.lambdas;
     nn::train_params ptp = tp;
@@ -124,14 +127,15 @@ int main(int argc, char** argv) {
       ps.method = complexity::prune_params::method_kind::magnitude;
       complexity::prune(m, x, ps, &mst);
       const std::string name = s.penalty + (s.proximal ? "-prox" : "");
-      csv << name << ',' << lambda << ',' << pt.val_loss << ',' << pt.val_error << ',' << pt.rtilde << ',' << pt.r
-          << ',' << pt.nonzero << ',' << eps << ',' << pst.budget << ',' << pst.nonzero_after << ',' << mst.budget
-          << '\n';
+      csv << name << ',' << lambda << ',' << pt.val_loss << ',' << pt.val_error << ',' << pt.rtilde << ','
+          << pt.r << ',' << pt.nonzero << ',' << eps << ',' << pst.budget << ',' << pst.nonzero_after << ','
+          << mst.budget << '\n';
       csv.flush();
-      std::printf("  %-12s λ %-8g val err %.4g  R~ %.4g  R %.4g  nnz %lld  N_poisson(ε) %.0f (nnz %lld)  "
-                  "N_magnitude(ε) %.0f\n",
-                  name.c_str(), lambda, pt.val_error, pt.rtilde, pt.r, (long long)pt.nonzero, pst.budget,
-                  (long long)pst.nonzero_after, mst.budget);
+      std::printf(
+          "  %-12s λ %-8g val err %.4g  R~ %.4g  R %.4g  nnz %lld  N_poisson(ε) %.0f (nnz %lld)  "
+          "N_magnitude(ε) %.0f\n",
+          name.c_str(), lambda, pt.val_error, pt.rtilde, pt.r, (long long)pt.nonzero, pst.budget,
+          (long long)pst.nonzero_after, mst.budget);
       std::fflush(stdout);
     }
   }

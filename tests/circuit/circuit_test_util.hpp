@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdlib>
+#include <string>
 // Helpers shared by the circuit tests: a random AIG generator and a one-pattern-at-a-time reference
 // evaluator (deliberately naive, independent of the bit-parallel simulator).
 #include <cstdint>
@@ -49,7 +51,7 @@ inline std::vector<bool> eval_reference(const aig& g, const std::vector<bool>& i
   return out;
 }
 
-/// Whether berkeley-abc can be run (ABC-dependent tests skip otherwise); probed once per test binary.
+/// Whether berkeley-abc can be run; probed once per test binary. Tests that need it use OCCAM_REQUIRE_ABC.
 inline bool abc_available() {
   static const bool ok = [] {
     const auto d = std::filesystem::temp_directory_path() / "occam_test_abc_probe";
@@ -66,4 +68,20 @@ inline bool abc_available() {
   return ok;
 }
 
+/// Whether a missing ABC fails the ABC-dependent tests instead of skipping them: set by scripts/test (which
+/// installs ABC), so that CI cannot pass with those tests silently skipped.
+inline bool abc_required() {
+  const char* v = std::getenv("OCCAM_REQUIRE_ABC");
+  return v != nullptr && std::string(v) == "1";
+}
+
 }  // namespace occam::circuit::testing
+
+/// The first statement of a test that runs berkeley-abc: skips without it, or fails when abc_required().
+#define OCCAM_REQUIRE_ABC()                                                                             \
+  do {                                                                                                  \
+    if (!::occam::circuit::testing::abc_available()) {                                                  \
+      if (::occam::circuit::testing::abc_required()) FAIL() << "berkeley-abc cannot be run (required)"; \
+      GTEST_SKIP() << "berkeley-abc is not installed";                                                  \
+    }                                                                                                   \
+  } while (0)

@@ -210,3 +210,72 @@ TEST(Arith, DotProductWithConstantWeightsAndLayerScaling) {
       [&](aig& g, const std::vector<word>& x) { return relu(g, dot_const(g, inputs(x), w, full)); }, true,
       [&](const std::vector<std::int64_t>& v) { return std::max<std::int64_t>(exact(v), 0); });
 }
+
+TEST(Arith, SortingNetworkSortsAllZeroOneInputs) {
+  EXPECT_EQ(sorting_network(16).size(), 63u);
+  // 0–1 principle: a comparator network sorts every input iff it sorts every 0/1 input.
+  for (unsigned n = 1; n <= 12; ++n) {
+    auto net = sorting_network(n);
+    if (n == 8) EXPECT_EQ(net.size(), 19u);  // (t² − t + 4)·2^{t−2} − 1 for t = 3
+    for (std::uint32_t m = 0; m < (1u << n); ++m) {
+      std::vector<int> v(n);
+      for (unsigned i = 0; i < n; ++i) v[i] = (m >> i) & 1;
+      for (auto [i, j] : net) {
+        ASSERT_LT(i, j);
+        ASSERT_LT(j, n);
+        if (v[i] < v[j]) std::swap(v[i], v[j]);
+      }
+      for (unsigned i = 1; i < n; ++i) ASSERT_GE(v[i - 1], v[i]) << "n=" << n << " m=" << m;
+    }
+  }
+}
+
+TEST(Arith, SortDescendingCarriesPayloads) {
+  // Four 3-bit unsigned keys with 2-bit payloads = their original index: exhaustive over the keys.
+  aig g;
+  std::vector<word> keys, pay;
+  for (unsigned i = 0; i < 4; ++i) {
+    keys.push_back(create_input_word(g, 3, "k" + std::to_string(i)));
+    pay.push_back(constant_word(i, 2));
+  }
+  sort_descending(g, keys, pay, false);
+  for (unsigned i = 0; i < 4; ++i) {
+    create_output_word(g, keys[i], "s");
+    create_output_word(g, pay[i], "p");
+  }
+  auto tt = truth_tables(g);
+  for (std::size_t m = 0; m < 4096; ++m) {
+    std::vector<unsigned> in(4);
+    for (unsigned i = 0; i < 4; ++i) in[i] = (m >> (3 * i)) & 7;
+    std::vector<unsigned> out(4), idx(4);
+    for (unsigned i = 0; i < 4; ++i)
+      for (unsigned b = 0; b < 5; ++b) {
+        bool bit = (tt[i * 5 + b][m / 64] >> (m % 64)) & 1;
+        if (b < 3)
+          out[i] |= unsigned(bit) << b;
+        else
+          idx[i] |= unsigned(bit) << (b - 3);
+      }
+    for (unsigned i = 0; i < 4; ++i) {
+      ASSERT_EQ(in[idx[i]], out[i]) << m;  // the payload names the key's source
+      if (i > 0) ASSERT_GE(out[i - 1], out[i]);
+    }
+    std::vector<bool> seen(4, false);
+    for (unsigned i = 0; i < 4; ++i) seen[idx[i]] = true;
+    for (unsigned i = 0; i < 4; ++i) ASSERT_TRUE(seen[i]);  // a permutation
+  }
+}
+
+TEST(Arith, InstantiateAndMask) {
+  // A 2-bit adder instantiated on swapped inputs inside a bigger graph, masked by a control bit.
+  aig sub;
+  word a = create_input_word(sub, 2, "a"), b = create_input_word(sub, 2, "b");
+  create_output_word(sub, add_mod(sub, a, b, lit_false, 2), "s");
+  check_exhaustive(
+      {2, 2, 1}, {false, false, false},
+      [&](aig& g, const std::vector<word>& in) {
+        auto outs = instantiate(g, sub, {in[1][0], in[1][1], in[0][0], in[0][1]});
+        return zero_extend(mask_word(g, word(outs.begin(), outs.end()), in[2][0]), 3);
+      },
+      false, [](const std::vector<std::int64_t>& v) { return v[2] ? (v[0] + v[1]) % 4 : 0; });
+}

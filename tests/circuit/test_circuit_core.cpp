@@ -220,4 +220,11 @@ TEST(Accuracy, CountsAgainstDataSetAndPla) {
   EXPECT_THROW(accuracy(g, t), occam::input_error);
   d.d_in = 3;
   EXPECT_THROW(accuracy(g, d), occam::input_error);
+  // Real-valued inputs or targets (a regression data set) have no circuit accuracy.
+  d.d_in = 2;
+  d.x[3] = 0.7f;
+  EXPECT_THROW(accuracy(g, d), occam::input_error);
+  d.x[3] = 1;
+  d.y[2] = -1;
+  EXPECT_THROW(accuracy(g, d), occam::input_error);
 }

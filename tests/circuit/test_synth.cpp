@@ -16,7 +16,6 @@
 #include "occam/util/error.hpp"
 
 using namespace occam::circuit;
-using occam::circuit::testing::abc_available;
 using occam::circuit::testing::eval_reference;
 namespace fs = std::filesystem;
 
@@ -295,7 +294,7 @@ TEST(Synth, RejectsBadTables) {
 }
 
 TEST(Synth, AbcScriptsKeepTheFunctionAndNeverGrowTheResult) {
-  if (!abc_available()) GTEST_SKIP() << "berkeley-abc is not installed";
+  OCCAM_REQUIRE_ABC();
   std::mt19937_64 rng(9);
   std::vector<truth_table> ts = {random_table(8, rng), random_table(8, rng, 0.6)};
   synth_stats plain, fast;

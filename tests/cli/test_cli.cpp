@@ -286,6 +286,46 @@ TEST(CliConstruct, TetrakisEvalMatchesTheLibraryAndItsResNet) {
   EXPECT_LT(std::stod(r.output.substr(at + 2)), 1e-9) << r.output;
 }
 
+// `occam tetrakis compile` (docs/tetrakis.md, Prop 7): the written real-to-bin AIG, simulated on all 2^6
+// fixed-point inputs, equals T_C to the stated precision; a circuit with the wrong input count exits with 2.
+TEST(CliConstruct, TetrakisCompileWritesTheRealToBinCircuit) {
+  auto dir = temp_dir("tetrakis_compile");
+  occam::write_file_atomic(dir / "t.aag",
+                           "aag 6 4 0 1 2\n2\n4\n6\n8\n13\n10 6 2\n12 11 9\n");  // d = 2, k = 1
+  auto r = run("tetrakis compile " + (dir / "t.aag").string() + " --level 1 --dims 2 --input-bits 3 " +
+               "--output-fraction-bits 1 --out " + (dir / "rb.aag").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const occam::circuit::aig c = occam::circuit::read_circuit(dir / "t.aag");
+  const occam::circuit::aig rb = occam::circuit::read_circuit(dir / "rb.aag");
+  ASSERT_EQ(rb.num_pis(), 6u);
+  std::vector<double> x;
+  for (unsigned m = 0; m < 64; ++m) {
+    x.push_back(double(m & 7u) / 8.0);
+    x.push_back(double(m >> 3) / 8.0);
+  }
+  const auto T = occam::tetrakis::tetrakis_function(c, occam::tetrakis::grid_map::unit(2, 1),
+                                                    {occam::tetrakis::decoding::kind::sign, 1.0}, x);
+  for (unsigned m = 0; m < 64; ++m) {
+    // Reference evaluation of the written AIG (inputs: bits of X_0, then of X_1, LSB first).
+    std::vector<char> val(rb.num_nodes(), 0);
+    for (std::size_t i = 0; i < 6; ++i) val[rb.pi_node(i)] = char((m >> i) & 1u);
+    auto lit = [&](occam::circuit::literal l) {
+      return char(val[occam::circuit::lit_node(l)] ^ char(occam::circuit::lit_complemented(l)));
+    };
+    for (occam::circuit::node_id n = 1; n < rb.num_nodes(); ++n)
+      if (rb.is_and(n)) val[n] = char(lit(rb.fanin0(n)) & lit(rb.fanin1(n)));
+    double y = 0;
+    for (std::size_t b = 0; b < rb.num_pos(); ++b)
+      if (lit(rb.po(b))) y += (b + 1 == rb.num_pos() ? -1.0 : 1.0) * std::ldexp(1.0, int(b));
+    EXPECT_LE(std::fabs(y / 2 - T[m]), 0.25 + 1e-12) << m;  // p = 1: round to nearest 1/2
+  }
+  auto bad = run("tetrakis compile " + (dir / "t.aag").string() +
+                 " --level 1 --dims 3 --input-bits 3" +  // 4 inputs ≠ d·(k+1) = 6
+                 " --out " + (dir / "bad.aag").string());
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "bad.aag"));
+}
+
 TEST(CliConstruct, BadInputExitsWithCode2) {
   using namespace construct_cli_tests;
   auto dir = temp_dir("construct_bad");
@@ -328,7 +368,7 @@ TEST(CliFw, WritesModelCircuitMetricsReport) {
   EXPECT_TRUE(tau == 1 || tau == 4) << tau;
   EXPECT_EQ(rep["selected_on"], "valid");
   EXPECT_GT(rep["circuit"]["ands"].get<std::size_t>(), 0u);
-  EXPECT_EQ(rep["circuit"]["inputs"].get<std::size_t>(), 6u);  // d·(K+1) = 2·3
+  EXPECT_EQ(rep["circuit"]["inputs"].get<std::size_t>(), 20u);  // d·n = 2·10 (--input-bits)
   EXPECT_GE(rep["errors"]["valid"]["mse"].get<double>(), 0.0);
   // The objective never increases within a run (exact line search).
   std::ifstream in(dir / "metrics.jsonl");

@@ -247,7 +247,7 @@ TEST(NetworkLut, FewBitNeuronBecomesLut) {
 
 // ABC after per-word synthesis keeps the function (cec against the generated AIG).
 TEST(NetworkLut, AbcKeepsFunction) {
-  if (!circuit::testing::abc_available()) GTEST_SKIP() << "berkeley-abc missing";
+  OCCAM_REQUIRE_ABC();
   net_spec s;
   s.d_in = 8;
   s.depth = 2;

@@ -212,7 +212,7 @@ TEST(Quantize, BitWidthSearch) {
 
 // ABC's fast script keeps the function (cec) and does not grow the circuit.
 TEST(NetworkToCircuit, AbcOptimisedIsEquivalent) {
-  if (!circuit::testing::abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  OCCAM_REQUIRE_ABC();
   auto m = random_net(4, 2, data::task_kind::binary, 1, 0.5, 5, true);
   quantize_params qp;
   qp.boolean_inputs = true;
@@ -226,45 +226,4 @@ TEST(NetworkToCircuit, AbcOptimisedIsEquivalent) {
   EXPECT_LE(st.ands, st.ands_generated);
   EXPECT_TRUE(circuit::abc_equivalent(g, h));
   check_circuit(h, q, occam_test::all_codes(4, 1));
-}
-
-// Measurement for docs/compiler.md (not part of CI): set OCCAM_N2C_MODELS to model files (':'-separated)
-// trained on majority:7 and run with --gtest_also_run_disabled_tests --gtest_filter='*Measure*'.
-TEST(NetworkToCircuit, DISABLED_MeasureTrainedModels) {
-  const char* env = std::getenv("OCCAM_N2C_MODELS");
-  if (!env) GTEST_SKIP() << "OCCAM_N2C_MODELS not set";
-  auto d = data::make_task("majority:7");
-  std::string list = env;
-  std::printf(
-      "| model | non-zero θ | b | non-zero int weights | accuracy | ANDs | depth | ANDs after `fast` | depth "
-      "after |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
-  for (std::size_t pos = 0; pos <= list.size();) {
-    std::size_t end = list.find(':', pos);
-    if (end == std::string::npos) end = list.size();
-    std::string path = list.substr(pos, end - pos);
-    pos = end + 1;
-    if (path.empty()) continue;
-    auto m = nn::load_model(path);
-    for (unsigned b : {3u, 4u, 6u, 7u, 8u}) {
-      quantize_params qp;
-      qp.boolean_inputs = true;
-      qp.weight_bits = qp.activation_bits = b;
-      auto q = quantize(m, qp, &d);
-      auto rep = evaluate_quantization(m, q, d);
-      network_to_circuit_params p;
-      if (circuit::testing::abc_available()) p.abc_script = "fast";
-      network_to_circuit_stats st;
-      auto g = network_to_circuit(q, p, &st);
-      check_circuit(g, q, encode_inputs(q, d.x.data(), d.n));
-      std::printf("| %s | %lld | %u | %zu | %.4f | %zu | %u | %zu | %u |\n", path.c_str(),
-                  (long long)m.nonzero_count(), b, q.nonzero_weights(), rep.quantized_metric,
-                  st.ands_generated, st.depth_generated, st.ands, st.depth);
-    }
-    bit_width_search_params bp;
-    bp.base.boolean_inputs = true;
-    bp.tolerance = 0.0;
-    auto res = choose_bit_widths(m, d, bp);
-    std::printf("search (tolerance 0): b = %u, found %d\n", res.bits, int(res.found));
-  }
 }

@@ -407,7 +407,7 @@ TEST(Penalties, ExactGradientsMatchFiniteDifferences) {
   auto box = random_box(2, g);
   auto x = sample_box(box, 12, g, false);
   for (std::string name : {"rtilde", "r"}) {
-    auto pen = complexity::make_complexity_penalty(name, 2.0, false, box);
+    auto pen = complexity::make_penalty(complexity::parse_penalty_kind(name), 2.0, false, box);
     auto m = m0.to(torch::kCPU, torch::kDouble, true);
     auto value = pen->penalty(m, x);
     auto params = m.parameters();
@@ -438,7 +438,7 @@ TEST(Penalties, ProximalStepsProduceExactZeros) {
     const double measure_before = name == "r" ? complexity::certified_r(m, box) : complexity::rtilde(m, x);
     complexity::penalty_params pp;
     pp.refresh_every = 2;
-    auto pen = complexity::make_complexity_penalty(name, 1.0, true, box, pp);
+    auto pen = complexity::make_penalty(complexity::parse_penalty_kind(name), 1.0, true, box, pp);
     EXPECT_FALSE(pen->penalty(m, x).defined());
     for (int step = 0; step < 4; ++step) pen->after_step(m, 0.05);
     const auto after = m.nonzero_count();
@@ -446,7 +446,13 @@ TEST(Penalties, ProximalStepsProduceExactZeros) {
     const double measure_after = name == "r" ? complexity::certified_r(m, box) : complexity::rtilde(m, x);
     EXPECT_LT(measure_after, measure_before) << name;
   }
-  EXPECT_THROW(complexity::make_complexity_penalty("l3", 1.0, false, box), occam::input_error);
+  EXPECT_THROW(complexity::parse_penalty_kind("l3"), occam::input_error);
+  EXPECT_THROW(complexity::make_penalty(complexity::penalty_kind::r, -1.0, false, box), occam::input_error);
+  EXPECT_EQ(complexity::make_penalty(complexity::penalty_kind::none, 1.0, false, box), nullptr);
+  EXPECT_EQ(complexity::make_penalty(complexity::penalty_kind::l1, 0.0, true, box), nullptr);
+  for (auto k : {complexity::penalty_kind::none, complexity::penalty_kind::l1, complexity::penalty_kind::l2,
+                 complexity::penalty_kind::rtilde, complexity::penalty_kind::r})
+    EXPECT_EQ(complexity::parse_penalty_kind(complexity::to_string(k)), k);
 }
 
 TEST(Path, ParetoMarking) {

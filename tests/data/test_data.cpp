@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -485,6 +486,35 @@ TEST(Csv, GzipIsReadTransparently) {
   auto d = load_dataset(p.string());
   EXPECT_EQ(d.x, (std::vector<float>{1, 3}));
   EXPECT_EQ(d.y, (std::vector<float>{2, 4}));
+}
+
+// A gzip file cut anywhere after its header is refused (the trailer's CRC-32 and length are never silently
+// skipped), and so is one whose CRC does not match.
+TEST(Csv, TruncatedOrCorruptGzipIsAnInputError) {
+  std::string text = "a,b,y\n";
+  for (int i = 0; i < 400; ++i)
+    text += std::to_string(i) + "," + std::to_string(2 * i) + "," + std::to_string(i % 3) + "\n";
+  const auto whole = write_gzip("whole.csv.gz", std::vector<unsigned char>(text.begin(), text.end()));
+  std::ifstream in(whole, std::ios::binary);
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                         std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 20u);
+  EXPECT_EQ(load_dataset(whole.string()).n, 400u);
+  std::size_t refused = 0, tried = 0;
+  // Every 17th cut of the stream, and each of the last 12 bytes (the trailer and the final block's end).
+  for (std::size_t cut = 10; cut < bytes.size(); cut += (cut + 12 >= bytes.size() ? 1 : 17)) {
+    const auto p = write_bytes("cut.csv.gz", std::vector<unsigned char>(bytes.begin(), bytes.begin() + cut));
+    ++tried;
+    try {
+      load_dataset(p.string());
+    } catch (const occam::input_error&) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, tried);
+  auto flipped = bytes;
+  flipped[flipped.size() - 6] ^= 0x01;  // inside the trailer's CRC-32
+  EXPECT_THROW(load_dataset(write_bytes("crc.csv.gz", flipped).string()), occam::input_error);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <numeric>
 
+#include "circuit_test_util.hpp"
 #include "occam/circuit/simulate.hpp"
 #include "occam/data/loaders.hpp"
 #include "occam/data/rng.hpp"
@@ -16,10 +17,6 @@
 using namespace occam;
 
 namespace {
-
-bool abc_available() {
-  return std::system("berkeley-abc -c quit >/dev/null 2>&1") == 0;
-}
 
 std::vector<std::size_t> all_inputs(const data::dataset& d) {
   std::vector<std::size_t> S(d.d_in);
@@ -79,7 +76,7 @@ std::vector<fit::occam_circuit> run_on(const std::string& task, std::uint64_t se
 }  // namespace
 
 TEST(OccamRoute, SymmetricFunctionsAreRecoveredExactly) {
-  if (!abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  OCCAM_REQUIRE_ABC();
   for (const char* task : {"parity:6", "majority:7"}) {
     data::dataset full;
     data::split sp;
@@ -94,7 +91,7 @@ TEST(OccamRoute, SymmetricFunctionsAreRecoveredExactly) {
 }
 
 TEST(OccamRoute, ThresholdFunctionsAreRecoveredExactly) {
-  if (!abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  OCCAM_REQUIRE_ABC();
   // a > b and the carry of a + b on 4-bit words: threshold functions with weights ±2^i.
   for (const char* task : {"compare:4", "adder-msb:4"}) {
     data::dataset full;
@@ -107,7 +104,7 @@ TEST(OccamRoute, ThresholdFunctionsAreRecoveredExactly) {
 }
 
 TEST(OccamRoute, UnstructuredLabelsGiveOnlyConsistentCircuitsOrNone) {
-  if (!abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  OCCAM_REQUIRE_ABC();
   // Random labels on 8 inputs: no linear form is likely to fit them; whatever comes back must fit them all.
   auto d = data::make_task("parity:8");
   data::rng r(7);
@@ -132,7 +129,7 @@ TEST(OccamRoute, OnlySingleOutputBooleanTasks) {
 }
 
 TEST(OccamRoute, FitChoosesTheExactCircuitOfAPartialParityTable) {
-  if (!abc_available()) GTEST_SKIP() << "berkeley-abc not installed";
+  OCCAM_REQUIRE_ABC();
   // The whole pipeline on parity:7 (60/20/20): the networks do not learn parity from 77 rows; the Occam
   // route's circuit is exact, validation picks it.
   auto sp = data::split_dataset(data::make_task("parity:7"), 0.2, 0.2, 1);

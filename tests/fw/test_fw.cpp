@@ -250,7 +250,7 @@ data::dataset random_regression(std::size_t n, std::size_t d, std::uint64_t seed
 /// The atoms' values at the data points: every distinct vertex sign pattern of a cost-≤ s function
 /// (the smallest ν among the functions inducing it), T_C / ν. Computed from the BFS, not the library.
 std::vector<std::vector<double>> atom_dictionary(const data::dataset& ds, unsigned k, unsigned s,
-                                                 double gamma) {
+                                                 double gamma, const atom_cost& cost = {}) {
   const std::size_t d = ds.d_in;
   auto costs = bfs_costs(unsigned(d * (k + 1)), s);
   std::map<std::vector<int>, unsigned> patterns;
@@ -269,7 +269,7 @@ std::vector<std::vector<double>> atom_dictionary(const data::dataset& ds, unsign
     m.hi.assign(d, 1);
     fw_atom a;
     a.level = k;
-    a.weight = 1.0 / atom_gauge(c, gamma);
+    a.weight = 1.0 / atom_gauge(c, gamma, cost);
     a.vertex_values.assign(pat.begin(), pat.end());
     m.atoms.push_back(a);
     auto vals = m.evaluate(ds.x, ds.n);
@@ -347,10 +347,15 @@ double constrained_least_squares(const std::vector<std::vector<double>>& A, cons
 TEST(FwSolver, ObjectiveMonotoneAndGapBoundsSuboptimality) {
   auto ds = random_regression(40, 2, 3);
   const double tau = 2.0, gamma = 2.0;
-  auto A = atom_dictionary(ds, 1, 2, gamma);
-  const double optimum = constrained_least_squares(A, ds.y, tau);
-  for (bool pairwise : {false, true}) {
+  // Both gauges: the solver must reach the optimum over the dictionary its gauge defines.
+  for (auto [gauge, pairwise] : {std::pair{gauge_kind::gates, false}, std::pair{gauge_kind::gates, true},
+                                 std::pair{gauge_kind::real_to_bin, false}}) {
+    const unsigned input_bits = 6;
+    auto A = atom_dictionary(ds, 1, 2, gamma, level_atom_cost(gauge, 2, 1, input_bits));
+    const double optimum = constrained_least_squares(A, ds.y, tau);
     fw_params P;
+    P.gauge = gauge;
+    P.input_bits = input_bits;
     P.levels = {1};
     P.tau = tau;
     P.iterations = 300;
@@ -377,7 +382,8 @@ TEST(FwSolver, ObjectiveMonotoneAndGapBoundsSuboptimality) {
     // The model's own evaluation reproduces the solver's objective, and stays in τ·conv(A).
     EXPECT_NEAR(mean_squared_error(model, ds), st.final_objective, 1e-9);
     double l1 = 0;
-    for (const auto& a : model.atoms) l1 += std::fabs(a.weight) * atom_gauge(a.circuit.size(), gamma);
+    for (std::size_t j = 0; j < model.atoms.size(); ++j)
+      l1 += std::fabs(model.atoms[j].weight) * model.atom_gauge_of(j);
     EXPECT_LE(l1, tau * (1 + 1e-9));
   }
 }
@@ -426,7 +432,7 @@ std::int64_t decode_word(const std::vector<bool>& bits, std::size_t off, std::si
 }
 }  // namespace
 
-TEST(FwCompile, CircuitEqualsModelOnEveryGridVertex) {
+TEST(FwCompile, VertexSumsAreExactAtEveryVertex) {
   auto ds = random_regression(80, 2, 9);
   fw_params P;
   P.levels = {1, 2};
@@ -435,21 +441,15 @@ TEST(FwCompile, CircuitEqualsModelOnEveryGridVertex) {
   P.oracle.max_gates = 3;
   auto model = frank_wolfe(ds, P);
   ASSERT_FALSE(model.atoms.empty());
-  auto cm = compile_model(model, {12});
-  const unsigned K = model.max_level();
-  EXPECT_EQ(cm.circuit.num_pis(), model.dims * (K + 1));
-  EXPECT_GT(cm.ands, 0u);
-  for (std::size_t w = 0; w < cm.levels.size(); ++w) {
-    const unsigned k = cm.levels[w];
+  compile_params cp;
+  cp.fraction_bits = 12;
+  auto cm = compile_model(model, cp);
+  for (unsigned k : cm.levels) {
+    auto D = vertex_sum_circuit(model, k, cm.quantised_weights);
+    ASSERT_EQ(D.num_pis(), model.dims * (k + 1));
     for (std::size_t v = 0; v < vertex_count(model.dims, k); ++v) {
-      // The level-k vertex as a level-K vertex: every coordinate times 2^{K−k}.
-      std::uint64_t coarse = vertex_pattern(v, model.dims, k), fine = 0;
-      for (std::size_t i = 0; i < model.dims; ++i) {
-        std::uint64_t c = (coarse >> (i * (k + 1))) & ((1u << (k + 1)) - 1);
-        fine |= (c << (K - k)) << (i * (K + 1));
-      }
-      auto out = simulate_one(cm.circuit, fine);
-      std::int64_t got = decode_word(out, cm.word_offsets[w], cm.word_widths[w]);
+      auto out = simulate_one(D, vertex_pattern(v, model.dims, k));
+      std::int64_t got = decode_word(out, 0, out.size());
       std::int64_t want = 0;
       double exact = 0;
       for (std::size_t j = 0; j < model.atoms.size(); ++j)
@@ -461,18 +461,50 @@ TEST(FwCompile, CircuitEqualsModelOnEveryGridVertex) {
       EXPECT_LE(std::fabs(std::ldexp(double(got), -12) - exact), cm.quantisation_bound + 1e-12);
     }
   }
-  // A single-level model: the decoded circuit output is the model's own evaluation at the vertex point.
-  P.levels = {2};
-  auto single = frank_wolfe(ds, P);
-  auto cs = compile_model(single, {14});
-  ASSERT_EQ(cs.levels.size(), 1u);
-  for (std::size_t v = 0; v < vertex_count(2, 2); ++v) {
-    std::uint64_t pat = vertex_pattern(v, 2, 2);
-    std::vector<double> x{double(pat & 7u) / 4.0, double((pat >> 3) & 7u) / 4.0};
-    double f = single.evaluate(x, 1)[0];
-    auto out = simulate_one(cs.circuit, pat);
-    double got = std::ldexp(double(decode_word(out, 0, cs.word_widths[0])), -14);
-    EXPECT_LE(std::fabs(got - f), cs.quantisation_bound + 1e-12) << v;
+}
+
+TEST(FwCompile, RealToBinCircuitComputesTheModel) {
+  // The compiled AIG reads fixed-point coordinates and writes f(x) to within quantisation + rounding, at
+  // every one of the 2^{2n} inputs (n = 5) of a mixed-level model on a non-unit box.
+  auto ds = random_regression(80, 2, 21);
+  ds.input_box.lo = {-1.0, 0.5};
+  ds.input_box.hi = {1.0, 2.5};
+  fw_params P;
+  P.levels = {1, 2, 3};
+  P.tau = 3;
+  P.iterations = 30;
+  P.oracle.max_gates = 2;
+  P.input_bits = 5;
+  auto model = frank_wolfe(ds, P);
+  ASSERT_FALSE(model.atoms.empty());
+  for (unsigned p : {20u, 6u}) {
+    compile_params cp;
+    cp.fraction_bits = 12;
+    cp.input_bits = 5;
+    cp.output_fraction_bits = p;
+    auto cm = compile_model(model, cp);
+    ASSERT_EQ(cm.circuit.num_pis(), 10u);
+    EXPECT_EQ(cm.ands, circuit::statistics(cm.circuit).ands);
+    EXPECT_GT(cm.ands, cm.vertex_sum_ands);  // location, sorting and the weighted sum cost something
+    if (p == 20) {
+      EXPECT_EQ(cm.rounding_bound, 0.0);  // 20 ≥ b + n − k_min = 12 + 4
+    } else {
+      EXPECT_DOUBLE_EQ(cm.rounding_bound, std::ldexp(1.0, -7));
+    }
+    std::vector<double> x;
+    for (std::uint64_t X = 0; X < 1024; ++X)
+      for (std::size_t i = 0; i < 2; ++i)
+        x.push_back(model.lo[i] + (model.hi[i] - model.lo[i]) * double((X >> (5 * i)) & 31u) / 32.0);
+    auto f = model.evaluate(x, 1024);
+    double worst = 0;
+    for (std::uint64_t X = 0; X < 1024; ++X) {
+      auto out = simulate_one(cm.circuit, X);
+      double got = std::ldexp(double(decode_word(out, 0, out.size())), -int(p));
+      worst = std::max(worst, std::fabs(got - f[X]));
+      ASSERT_LE(std::fabs(got - f[X]), cm.quantisation_bound + cm.rounding_bound + 1e-9) << X;
+    }
+    std::printf("p=%u: %zu ANDs (vertex sums %zu), max error %.3g, bound %.3g\n", p, cm.ands,
+                cm.vertex_sum_ands, worst, cm.quantisation_bound + cm.rounding_bound);
   }
 }
 

@@ -420,7 +420,7 @@ TEST(NfrTrain, LangevinAtZeroTemperatureIsSgd) {
   auto [x, y] = toy_regression(6);
   nfr::init_params ip;
   ip.dtype = torch::kFloat64;
-  auto a = nfr::make_mlp(3, {8, 8}, 1, ip), b = a.clone();
+  auto a = nfr::make_mlp(3, {8, 8}, 1, ip), b = a.clone(), initial = a.clone();
   nfr::train_params tp;
   tp.epochs = 3;
   tp.lr = 0.01;
@@ -429,7 +429,11 @@ TEST(NfrTrain, LangevinAtZeroTemperatureIsSgd) {
   nfr::train(a, x, y, task_kind::regression, tp);
   tp.optimizer = nfr::optimizer_kind::langevin;
   nfr::train(b, x, y, task_kind::regression, tp);
-  for (std::size_t l = 0; l < a.weight.size(); ++l) EXPECT_TRUE(torch::equal(a.weight[l], b.weight[l]));
+  // Both trained (every layer moved), and identically.
+  for (std::size_t l = 0; l < a.weight.size(); ++l) {
+    EXPECT_FALSE(torch::equal(a.weight[l], initial.weight[l])) << "layer " << l << " did not move";
+    EXPECT_TRUE(torch::equal(a.weight[l], b.weight[l]));
+  }
 }
 
 TEST(NfrTrain, AlternatingWithRepopulationAndOutputOnly) {

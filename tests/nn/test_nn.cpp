@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "occam/data/loaders.hpp"
+#include "occam/data/rng.hpp"
 #include "occam/nn/resnet.hpp"
 #include "occam/nn/train.hpp"
 #include "occam/util/atomic_file.hpp"
@@ -110,6 +111,34 @@ TEST(ModelFile, MalformedFilesAreInputErrors) {
       EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
     }
   }
+}
+
+// issue 22 S4: a flipped bit anywhere in the weights is detected by the payload's CRC-32; the header is
+// checked against the payload (size) and its weight type.
+TEST(ModelFile, BitFlipsInTheWeightsAreDetected) {
+  auto dir = temp_dir("bitflip");
+  auto m = small_net(3, 1);
+  auto good = dir / "m.occam";
+  nn::save_model(m, good.string());
+  const std::string bytes = read_file(good);
+  const std::size_t payload = std::size_t(m.shape.parameter_count()) * 4;
+  ASSERT_GT(bytes.size(), payload);
+  const std::size_t start = bytes.size() - payload;
+  data::rng g(5);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::string bad = bytes;
+    const std::size_t at = start + std::size_t(g.below(payload));
+    bad[at] = char(bad[at] ^ (1 << g.below(8)));
+    write_file_atomic(dir / "flip.occam", bad);
+    EXPECT_THROW(nn::load_model((dir / "flip.occam").string()), input_error) << "byte " << at;
+  }
+  std::string other_type = bytes;
+  const auto pos = other_type.find("float32-le");
+  ASSERT_NE(pos, std::string::npos);
+  other_type.replace(pos, 10, "float64-le");
+  write_file_atomic(dir / "dtype.occam", other_type);
+  EXPECT_THROW(nn::load_model((dir / "dtype.occam").string()), input_error);
+  EXPECT_NO_THROW(nn::load_model(good.string()));
 }
 
 TEST(Train, LearnsMajorityAndIsDeterministic) {
@@ -271,14 +300,32 @@ TEST(Device, CudaIsAnInputErrorWithoutAGpu) {
   EXPECT_EQ(nn::parse_device("cpu"), torch::Device(torch::kCPU));
 }
 
-TEST(Device, TrainsOnCudaWhenAvailable) {
+// The backends compared (ggml's test-backend-ops): the same model and data on CPU and CUDA give the same
+// forward pass and gradients in float64, and the same training curve up to float32 rounding.
+TEST(Device, CudaMatchesCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto cuda = torch::Device(torch::kCUDA);
+  auto m = small_net(5, 1).to(torch::kCPU, torch::kFloat64, true);
+  auto g = m.to(cuda, torch::kFloat64, true);
+  auto x = torch::rand({64, 5}, torch::kFloat64);
+  auto y = torch::rand({64, 1}, torch::kFloat64);
+  auto fc = m.forward(x), fg = g.forward(x.to(cuda)).cpu();
+  EXPECT_TRUE(torch::allclose(fc, fg, 1e-10, 1e-12)) << (fc - fg).abs().max().item<double>();
+  torch::mse_loss(m.forward(x), y).backward();
+  torch::mse_loss(g.forward(x.to(cuda)), y.to(cuda)).backward();
+  auto pc = m.parameters(), pg = g.parameters();
+  ASSERT_EQ(pc.size(), pg.size());
+  for (std::size_t i = 0; i < pc.size(); ++i)
+    EXPECT_TRUE(torch::allclose(pc[i].grad(), pg[i].grad().cpu(), 1e-9, 1e-12)) << "parameter " << i;
+
   auto d = data::make_task("majority:5");
   nn::train_params p;
   p.epochs = 5;
-  p.device = "cuda";
   p.progress = false;
-  auto m = small_net(5, 1);
-  auto s = nn::train(m, d, d, p);
-  EXPECT_TRUE(std::isfinite(s.val_loss));
+  auto on_cpu = small_net(5, 1), on_gpu = small_net(5, 1);
+  const auto sc = nn::train(on_cpu, d, d, p);
+  p.device = "cuda";
+  const auto sg = nn::train(on_gpu, d, d, p);
+  EXPECT_GT(sc.epochs_run, 0);
+  EXPECT_NEAR(sc.val_loss, sg.val_loss, 1e-3 * (1 + std::abs(sc.val_loss)));
 }

@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "occam/util/atomic_file.hpp"
+#include "occam/util/dir_lock.hpp"
 #include "occam/util/error.hpp"
 
 namespace fs = std::filesystem;
@@ -190,4 +193,40 @@ TEST(AtomicFile, OutputDirectoryProblemsNameThePath) {
   EXPECT_TRUE(fs::is_directory(dir / "a" / "b"));
   occam::create_output_directory(dir / "a" / "b");  // existing: fine
   occam::remove_tree(dir);
+}
+
+// Two runs on one output directory: while a process holds the lock a second is refused, naming the
+// holder's pid; once the holder is killed (no clean-up code runs) the directory can be locked again.
+TEST(DirectoryLock, SecondRunIsRefusedAndAKilledHolderReleasesIt) {
+  const auto dir = std::filesystem::temp_directory_path() / ("occam_test_lock_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    occam::directory_lock held(dir);
+    char c = 1;
+    if (::write(ready[1], &c, 1) != 1) ::_exit(1);
+    ::pause();
+    ::_exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  try {
+    occam::directory_lock second(dir);
+    ADD_FAILURE() << "the second lock was granted";
+  } catch (const occam::input_error& e) {
+    EXPECT_NE(std::string(e.what()).find("in use by another occam run (pid " + std::to_string(child) + ")"),
+              std::string::npos)
+        << e.what();
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  { occam::directory_lock after(dir); }
+  { occam::directory_lock again(dir); }  // released by the destructor as well
+  ::close(ready[0]);
+  ::close(ready[1]);
+  std::filesystem::remove_all(dir);
 }

@@ -206,6 +206,72 @@ word saturate(aig& g, const word& a, unsigned bits) {
   return r;
 }
 
+word mask_word(aig& g, const word& a, literal b) {
+  word r(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) r[i] = g.create_and(a[i], b);
+  return r;
+}
+
+std::vector<std::pair<unsigned, unsigned>> sorting_network(unsigned n) {
+  // Knuth's iterative form of Batcher's merge exchange: round p merges sorted runs of length p; within
+  // it, distance k compares i+j and i+j+k when both lie in the same block of 2p.
+  std::vector<std::pair<unsigned, unsigned>> net;
+  for (unsigned p = 1; p < n; p <<= 1)
+    for (unsigned k = p; k >= 1; k >>= 1)
+      for (unsigned j = k % p; j + k < n; j += 2 * k)
+        for (unsigned i = 0; i < k && i + j + k < n; ++i)
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) net.emplace_back(i + j, i + j + k);
+  return net;
+}
+
+void sort_descending(aig& g, std::vector<word>& keys, std::vector<word>& payloads, bool is_signed,
+                     adder_kind kind) {
+  if (!payloads.empty() && payloads.size() != keys.size())
+    throw std::invalid_argument("sort_descending: one payload per key");
+  for (const auto& [i, j] : sorting_network(static_cast<unsigned>(keys.size()))) {
+    unsigned n = static_cast<unsigned>(std::max(keys[i].size(), keys[j].size()));
+    word a = is_signed ? sign_extend(keys[i], n) : zero_extend(keys[i], n);
+    word b = is_signed ? sign_extend(keys[j], n) : zero_extend(keys[j], n);
+    // swap = a < b, the sign of a − b one bit wider (as less_than, with the adder kind passed on).
+    word x = is_signed ? sign_extend(a, n + 1) : zero_extend(a, n + 1);
+    word y = is_signed ? sign_extend(b, n + 1) : zero_extend(b, n + 1);
+    literal swap = add_mod(g, x, invert(y), lit_true, n + 1, kind).back();
+    word hi(n), lo(n);
+    for (unsigned t = 0; t < n; ++t) {
+      hi[t] = g.create_mux(swap, b[t], a[t]);
+      lo[t] = g.create_mux(swap, a[t], b[t]);
+    }
+    keys[i] = hi;
+    keys[j] = lo;
+    if (!payloads.empty()) {
+      std::size_t m = std::max(payloads[i].size(), payloads[j].size());
+      word p = zero_extend(payloads[i], unsigned(m)), q = zero_extend(payloads[j], unsigned(m));
+      word ph(m), pl(m);
+      for (std::size_t t = 0; t < m; ++t) {
+        ph[t] = g.create_mux(swap, q[t], p[t]);
+        pl[t] = g.create_mux(swap, p[t], q[t]);
+      }
+      payloads[i] = ph;
+      payloads[j] = pl;
+    }
+  }
+}
+
+std::vector<literal> instantiate(aig& g, const aig& sub, const std::vector<literal>& inputs) {
+  if (inputs.size() != sub.num_pis())
+    throw std::invalid_argument("instantiate: " + std::to_string(inputs.size()) +
+                                " inputs for a circuit with " + std::to_string(sub.num_pis()));
+  std::vector<bool> live = reachable_nodes(sub);
+  std::vector<literal> map(sub.num_nodes(), lit_false);
+  for (std::size_t i = 0; i < sub.num_pis(); ++i) map[sub.pi_node(i)] = inputs[i];
+  auto image = [&](literal l) { return lit_not_cond(map[lit_node(l)], lit_complemented(l)); };
+  for (node_id n = 1; n < sub.num_nodes(); ++n)
+    if (live[n] && sub.is_and(n)) map[n] = g.create_and(image(sub.fanin0(n)), image(sub.fanin1(n)));
+  std::vector<literal> out;
+  for (literal l : sub.pos()) out.push_back(image(l));
+  return out;
+}
+
 word dot_const(aig& g, const std::vector<word>& xs, const std::vector<std::int64_t>& weights,
                const dot_params& params) {
   if (xs.size() != weights.size())

@@ -8,6 +8,7 @@
 // explicit `bits` compute modulo 2^bits (wrap-around), which is what hardware of that width does.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "occam/circuit/aig.hpp"
@@ -72,6 +73,25 @@ enum class rounding_mode {
 word shift_right(aig& g, const word& a, unsigned s, rounding_mode mode = rounding_mode::floor);
 /// Clamps to the `bits`-bit two's-complement range [−2^(bits−1), 2^(bits−1) − 1].
 word saturate(aig& g, const word& a, unsigned bits);
+
+/// Every bit of `a` ANDed with `b`: a if b, else 0 (|a| AND nodes).
+word mask_word(aig& g, const word& a, literal b);
+
+/// Batcher's odd–even merge sorting network on n wires: comparators (i, j), i < j, in order. Applying
+/// "wire i gets the larger, wire j the smaller" at every comparator sorts any n values descending (for n not
+/// a power of two it is the power-of-two network with the comparators touching wires ≥ n removed, which is
+/// the network on inputs padded with minimal values). For n = 2^t it has (t² − t + 4)·2^{t−2} − 1
+/// comparators and t(t+1)/2 layers.
+std::vector<std::pair<unsigned, unsigned>> sorting_network(unsigned n);
+/// Sorts `keys` descending with sorting_network(keys.size()); payloads[i] travels with keys[i] (payloads may
+/// be empty: no payload). Keys of one width are compared signed or unsigned by `is_signed`; each comparator
+/// is a less_than and one mux per key and payload bit, so the order among equal keys is the network's.
+void sort_descending(aig& g, std::vector<word>& keys, std::vector<word>& payloads, bool is_signed = false,
+                     adder_kind kind = adder_kind::ripple);
+
+/// A copy of `sub`'s logic in `g` with sub's input i driven by inputs[i]; returns the literals of sub's
+/// outputs. Only the outputs' fan-in is copied; structural hashing merges it with what `g` holds already.
+std::vector<literal> instantiate(aig& g, const aig& sub, const std::vector<literal>& inputs);
 
 struct dot_params {
   std::int64_t bias = 0;  ///< added to the sum before scaling

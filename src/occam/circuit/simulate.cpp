@@ -225,14 +225,24 @@ accuracy_result accuracy(const aig& g, const data::dataset& d) {
     throw input_error(d.name, 0,
                       "data set has " + std::to_string(d.d_out) + " outputs, the circuit has " +
                           std::to_string(g.num_pos()));
+  // A circuit reads and writes bits: real-valued inputs or targets have no accuracy (a threshold at 0.5
+  // would score some other function), so they are refused rather than rounded.
+  auto not_a_bit = [&](const char* what, std::size_t r, std::size_t col, float v) {
+    return input_error(d.name, 0,
+                       std::string("circuit accuracy needs 0/1 data: row ") + std::to_string(r + 1) + " " +
+                           what + " " + std::to_string(col) + " is " + std::to_string(v));
+  };
   pattern_set in(d.d_in, d.n), target(d.d_out, d.n), care(d.d_out, d.n);
   for (std::size_t r = 0; r < d.n; ++r) {
     const float* x = d.row(r);
     const float* y = d.target(r);
-    for (std::size_t i = 0; i < d.d_in; ++i)
-      if (x[i] > 0.5f) in.set(i, r, true);
+    for (std::size_t i = 0; i < d.d_in; ++i) {
+      if (x[i] != 0.0f && x[i] != 1.0f) throw not_a_bit("input", r, i, x[i]);
+      if (x[i] == 1.0f) in.set(i, r, true);
+    }
     for (std::size_t o = 0; o < d.d_out; ++o) {
-      if (y[o] > 0.5f) target.set(o, r, true);
+      if (y[o] != 0.0f && y[o] != 1.0f) throw not_a_bit("target", r, o, y[o]);
+      if (y[o] == 1.0f) target.set(o, r, true);
       care.set(o, r, true);
     }
   }

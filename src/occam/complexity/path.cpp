@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "occam/complexity/complexity.hpp"
+#include "occam/complexity/path.hpp"
+
+#include "occam/complexity/certified_r.hpp"
+#include "occam/complexity/rtilde.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
@@ -53,18 +56,14 @@ std::string path_json(const std::vector<path_point>& points) {
 std::vector<path_point> lambda_path(nn::resnet& m, const data::dataset& train, const data::dataset& valid,
                                     const nn::train_params& tp, const path_params& pp) {
   if (pp.lambdas.empty()) throw input_error("lambda path: no λ values given");
+  if (pp.penalty == penalty_kind::none)
+    throw input_error("lambda path: needs a penalty (l1, l2, rtilde or r)");
   const data::dataset& measure_set = valid.n > 0 ? valid : train;
   const auto x_measure = nn::inputs_tensor(measure_set);
   std::vector<path_point> points;
   for (std::size_t i = 0; i < pp.lambdas.size(); ++i) {
     const double lambda = pp.lambdas[i];
-    std::unique_ptr<nn::regulariser> pen;
-    if (pp.penalty == "l2")
-      pen = nn::make_l2_penalty(lambda);
-    else if (pp.penalty == "l1")
-      pen = nn::make_l1_penalty(lambda, pp.proximal);
-    else
-      pen = make_complexity_penalty(pp.penalty, lambda, pp.proximal, m.input_box, pp.penalty_options);
+    const auto pen = make_penalty(pp.penalty, lambda, pp.proximal, m.input_box, pp.penalty_options);
     nn::train_params p = tp;
     p.penalty = pen.get();
     p.out_dir.clear();  // warm starts in memory; each λ's model is saved below

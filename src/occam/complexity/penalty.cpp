@@ -3,21 +3,15 @@
 // and value() the unscaled measure for the logs.
 #include <torch/torch.h>
 
-#include "occam/complexity/complexity.hpp"
+#include "occam/complexity/penalty.hpp"
+
+#include "occam/complexity/certified_r.hpp"
+#include "occam/complexity/detail/network.hpp"
+#include "occam/complexity/rtilde.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::complexity {
 namespace {
-
-std::vector<torch::Tensor> params_ref(nn::resnet& m) {
-  std::vector<torch::Tensor> p;
-  for (std::size_t l = 0; l < m.W.size(); ++l) {
-    p.push_back(m.W[l]);
-    p.push_back(m.V[l]);
-  }
-  p.push_back(m.U);
-  return p;
-}
 
 class complexity_penalty final : public nn::regulariser {
  public:
@@ -53,7 +47,7 @@ class complexity_penalty final : public nn::regulariser {
     }
     ++steps_;
     torch::NoGradGuard no_grad;
-    auto theta = params_ref(m);
+    auto theta = detail::parameters_in_order(m);
     for (std::size_t i = 0; i < theta.size(); ++i) {
       // prox of lr·λ·Σ ω_i|θ_i|: θ ← sign(θ)·max(|θ| − lr·λ·ω, 0), exact zeros below the threshold.
       auto threshold = omega_[i].to(theta[i].device(), theta[i].scalar_type()) * (lr * lambda_);
@@ -96,13 +90,46 @@ class complexity_penalty final : public nn::regulariser {
 
 }  // namespace
 
-std::unique_ptr<nn::regulariser> make_complexity_penalty(const std::string& name, double lambda,
-                                                         bool proximal, const data::box& input_box,
-                                                         const penalty_params& ps) {
+const char* to_string(penalty_kind k) {
+  switch (k) {
+    case penalty_kind::none:
+      return "none";
+    case penalty_kind::l1:
+      return "l1";
+    case penalty_kind::l2:
+      return "l2";
+    case penalty_kind::rtilde:
+      return "rtilde";
+    case penalty_kind::r:
+      return "r";
+  }
+  return "?";
+}
+
+penalty_kind parse_penalty_kind(const std::string& name) {
+  for (auto k :
+       {penalty_kind::none, penalty_kind::l1, penalty_kind::l2, penalty_kind::rtilde, penalty_kind::r})
+    if (name == to_string(k)) return k;
+  throw input_error("penalty: unknown penalty '" + name + "' (expected none, l1, l2, rtilde or r)");
+}
+
+std::unique_ptr<nn::regulariser> make_penalty(penalty_kind kind, double lambda, bool proximal,
+                                              const data::box& input_box, const penalty_params& ps) {
   if (!(lambda >= 0)) throw input_error("penalty: λ must be ≥ 0 (got " + std::to_string(lambda) + ")");
-  if (name == "rtilde") return std::make_unique<complexity_penalty>(true, lambda, proximal, input_box, ps);
-  if (name == "r") return std::make_unique<complexity_penalty>(false, lambda, proximal, input_box, ps);
-  throw input_error("penalty: unknown complexity penalty '" + name + "' (expected rtilde or r)");
+  if (kind == penalty_kind::none || lambda == 0) return nullptr;
+  switch (kind) {
+    case penalty_kind::l1:
+      return nn::make_l1_penalty(lambda, proximal);
+    case penalty_kind::l2:
+      return nn::make_l2_penalty(lambda);
+    case penalty_kind::rtilde:
+    case penalty_kind::r:
+      return std::make_unique<complexity_penalty>(kind == penalty_kind::rtilde, lambda, proximal, input_box,
+                                                  ps);
+    case penalty_kind::none:
+      break;
+  }
+  return nullptr;
 }
 
 }  // namespace occam::complexity

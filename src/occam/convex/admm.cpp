@@ -68,9 +68,16 @@ void solve_relu_admm(const torch::Tensor& X, const torch::Tensor& y, const torch
   auto norm = [](const torch::Tensor& a) { return a.to(torch::kFloat64).norm().item<double>(); };
 
   double F = INFINITY, violation = INFINITY, rel_violation = INFINITY, residual = INFINITY;
+  torch::Tensor Z_finite =
+      Z;  // the last checked iterate with a finite objective (Z is never updated in place)
   std::int64_t it = 0;
   for (;; ++it) {
     const bool check = it % params.check_every == 0 || it >= params.max_iterations;
+    if (params.should_stop && params.should_stop()) {
+      st.stop = stop_reason::interrupted;
+      Z = Z_finite;
+      break;
+    }
     if (check) {
       auto XZ = X.mm(Z);
       count(1);
@@ -78,6 +85,13 @@ void solve_relu_admm(const torch::Tensor& X, const torch::Tensor& y, const torch
       const double loss = 0.5 * r.to(torch::kFloat64).square().sum().item<double>() / nd;
       const double pen = lambda * Z.to(torch::kFloat64).norm(2, 0).sum().item<double>();
       F = loss + pen;
+      if (!std::isfinite(F) || !(rho1 > 0 && rho2 > 0 && std::isfinite(rho1) && std::isfinite(rho2))) {
+        st.stop = stop_reason::diverged;
+        st.message = "the ADMM objective or a penalty parameter left the finite range";
+        Z = Z_finite;
+        break;
+      }
+      Z_finite = Z;
       violation = torch::relu(-S * XZ).max().item<double>();
       rel_violation = violation / (XZ.abs().max().item<double>() + 1e-300);
       st.objective = F;
@@ -103,10 +117,12 @@ void solve_relu_admm(const torch::Tensor& X, const torch::Tensor& y, const torch
       if (!std::isnan(params.target_objective) && feasible && F <= params.target_objective) {
         st.reached_target = true;
         st.converged = true;
+        st.stop = stop_reason::target_reached;
         break;
       }
       if (feasible && residual <= params.tol) {
         st.converged = true;
+        st.stop = stop_reason::converged;
         break;
       }
       if (it >= params.max_iterations) break;

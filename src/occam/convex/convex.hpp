@@ -66,9 +66,21 @@ std::vector<std::int64_t> distinct_columns(const torch::Tensor& masks);
 enum class loss_kind { squared, logistic };
 enum class model_kind { gated_relu, relu };
 enum class solver_kind { fista, augmented_lagrangian, admm };
+/// Why a solve ended.
+enum class stop_reason {
+  converged,        ///< the tolerance was met
+  target_reached,   ///< the objective reached solve_params::target_objective
+  iteration_limit,  ///< max_iterations (or the AL's round limit) ran out first
+  diverged,         ///< a step size or value left the finite range; the best finite iterate is returned
+  /// the step test failed at every credible step size with finite values: rounding in the data's dtype
+  /// dominates the decrease (float32 near the optimum); the best iterate is returned
+  precision_limit,
+  interrupted  ///< solve_params::should_stop returned true; the best iterate so far is returned
+};
 
 const char* to_string(model_kind m);
 const char* to_string(loss_kind l);
+const char* to_string(stop_reason r);
 
 /// One line of the convergence log (JSON lines in the CLI).
 struct log_record {
@@ -157,6 +169,9 @@ struct solve_params {
   bool admm_adaptive = true;            ///< residual balancing of ρ₁, ρ₂
   int threads = 0;                      ///< 0 = leave libtorch's setting
   std::function<void(const log_record&)> on_log;  ///< called at each check
+  /// Polled once per step; returning true ends the solve with stop_reason::interrupted and the best
+  /// iterate seen at a check (a signal handler's flag, for the CLI's SIGTERM / Ctrl-C).
+  std::function<bool()> should_stop;
 };
 
 struct solve_stats {
@@ -184,6 +199,8 @@ struct solve_stats {
   std::int64_t active = 0;  ///< non-zero groups
   bool converged = false;
   bool reached_target = false;
+  stop_reason stop = stop_reason::iteration_limit;
+  std::string message;  ///< for diverged runs: which value left the finite range
 };
 
 /// A solution of the two-layer convex program.

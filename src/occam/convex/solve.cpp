@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -32,6 +33,23 @@ const char* to_string(model_kind m) {
 }
 const char* to_string(loss_kind l) {
   return l == loss_kind::logistic ? "logistic" : "squared";
+}
+const char* to_string(stop_reason r) {
+  switch (r) {
+    case stop_reason::converged:
+      return "converged";
+    case stop_reason::target_reached:
+      return "target_reached";
+    case stop_reason::iteration_limit:
+      return "iteration_limit";
+    case stop_reason::diverged:
+      return "diverged";
+    case stop_reason::precision_limit:
+      return "precision_limit";
+    case stop_reason::interrupted:
+      return "interrupted";
+  }
+  return "?";
 }
 
 namespace {
@@ -205,8 +223,21 @@ struct fista_result {
   std::int64_t iterations = 0;
   double kkt = INFINITY, gap = -1, objective = 0, loss = 0, penalty = 0;
   bool converged = false, reached_target = false;
+  stop_reason stop = stop_reason::iteration_limit;
+  std::string message;
   torch::Tensor Zfull;  // X U (n × G·c) at the final iterate
 };
+
+/// Largest credible step-test constant L: the loss Hessian of Σ_i D_i X u_i is at most
+/// curvature · P ‖X‖²_F / n (each D_i is a contraction), the AL penalty adds ρ‖X‖²_F per group. A step test
+/// that still fails 1e6 times above that bound fails for rounding or non-finite values, not curvature; the
+/// dtype's range caps it too (1/L must stay representable in the kernels).
+double lipschitz_cap(const torch::Tensor& X, std::int64_t groups, double rho) {
+  const double fro = X.to(torch::kFloat64).square().sum().item<double>();
+  const double bound = double(groups) * fro * (1.0 / double(X.size(0)) + rho);
+  const double range = X.scalar_type() == torch::kFloat64 ? 1e300 : 1e30;
+  return std::isfinite(bound) ? std::min(1e6 * std::max(bound, 1e-300), range) : range;
+}
 
 /// FISTA on F = smooth(X U) + λ Σ‖u_i‖ over U (d×G×c), in place. Stops when the KKT residual ≤ kkt_tol, the
 /// relative duality gap ≤ gap_tol (squared-loss gated problems only), the target objective is reached, or
@@ -228,6 +259,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
   double F_prev_check = INFINITY, cols_prev_check = 0, fista_rate = 0;
   torch::Tensor prev_support;
   std::int64_t since_check = 0;
+  // Best iterate seen at a full check: what a diverged or interrupted solve returns.
+  double best_F = INFINITY, best_kkt = INFINITY;
+  torch::Tensor best_U;
+  const double L_cap = lipschitz_cap(X, G * c, sp.constrained() ? sp.rho : 0.0);
   // Anderson extrapolation (params.anderson): the last K + 1 iterates of the working-set problem and their
   // products X U (regrouped with the working set, cleared at Newton steps and fresh working sets).
   const auto aa_K = std::max<std::int64_t>(params.anderson, 0);
@@ -438,6 +473,16 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     res.loss = loss_only;
     res.objective = loss_only + res.penalty;
     res.Zfull = Zfull;
+    if (!std::isfinite(res.objective) || !std::isfinite(res.kkt)) {
+      res.stop = stop_reason::diverged;
+      res.message = "the objective or its gradient is not finite";
+      return true;
+    }
+    if (res.objective < best_F) {
+      best_F = res.objective;
+      best_kkt = res.kkt;
+      best_U = U.clone();
+    }
     if (want_gap) {
       // Dual point θ = s (p − y)/n with s making max_i ‖(Aᵀθ)_i‖ ≤ λ; dual value −(n/2)‖θ‖² − ⟨θ, y⟩.
       auto r = (sp.predict(Zfull) - sp.y).to(torch::kFloat64) / double(n);
@@ -544,7 +589,9 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       need_full = false;
       since_check = 0;
       if (full_check(it)) {
+        if (res.stop == stop_reason::diverged) break;
         res.converged = true;
+        res.stop = res.reached_target ? stop_reason::target_reached : stop_reason::converged;
         break;
       }
       // A settled support: one Newton–CG step, then an immediate full check (it may finish or go again).
@@ -570,6 +617,10 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       cols_prev_check = st.columns;
     }
     if (it >= max_iter) break;
+    if (params.should_stop && params.should_stop()) {
+      res.stop = stop_reason::interrupted;
+      break;
+    }
     ++since_check;
     // Gradient at the momentum point.
     torch::Tensor dZ;
@@ -579,19 +630,46 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
     auto gV = X.t().mm(dZ).view(Vw.sizes());
     torch::Tensor Un, Zn;
     double fn = 0;
-    for (int bt = 0;; ++bt) {
+    // Step-test failures: at a non-finite value (diverged) or with finite values at every credible L
+    // (rounding dominates the decrease: the iterate is as good as the dtype allows).
+    bool non_finite = !std::isfinite(fV), out_of_range = false;
+    for (int bt = 0; !non_finite; ++bt) {
+      if (!(L > 0) || !(L <= L_cap)) {
+        out_of_range = true;
+        break;
+      }
       Un = metric.active() ? metric.prox(Vw - metric.inverse_apply(gV, L), lambda, L)
                            : prox_group(Vw - gV / L, lambda / L);
       Zn = forward(Un);
       fn = sp.value(Zn, nullptr);
-      auto delta = Un - Vw;
-      double lin = (gV.to(torch::kFloat64) * delta.to(torch::kFloat64)).sum().item<double>();
-      double quad = metric.active() ? metric.norm2(delta, L)
-                                    : L * delta.to(torch::kFloat64).square().sum().item<double>();
-      // Slack for rounding in the loss reductions: float32 sums of n terms are good to ~1e-6 relative.
-      if (fn <= fV + lin + 0.5 * quad + slack * std::abs(fV) || bt >= 40) break;
+      if (std::isfinite(fn)) {
+        auto delta = Un - Vw;
+        double lin = (gV.to(torch::kFloat64) * delta.to(torch::kFloat64)).sum().item<double>();
+        double quad = metric.active() ? metric.norm2(delta, L)
+                                      : L * delta.to(torch::kFloat64).square().sum().item<double>();
+        // Slack for rounding in the loss reductions: float32 sums of n terms are good to ~1e-6 relative.
+        if (fn <= fV + lin + 0.5 * quad + slack * std::abs(fV) || bt >= 40) break;
+      } else if (bt >= 40) {
+        non_finite = true;
+        break;
+      }
       L *= 2;
       ++st.backtracks;
+    }
+    if (non_finite || out_of_range) {
+      char buf[240];
+      if (non_finite) {
+        res.stop = stop_reason::diverged;
+        std::snprintf(buf, sizeof buf, "the loss is not finite at any step size (1/L = %.3g)", 1.0 / L);
+      } else {
+        res.stop = stop_reason::precision_limit;
+        std::snprintf(buf, sizeof buf,
+                      "the step test fails at every step size down to 1/L = %.3g (cap %.3g on L): rounding "
+                      "in %s dominates the decrease (--float64 computes in float64)",
+                      1.0 / L, L_cap, X.scalar_type() == torch::kFloat64 ? "float64" : "float32");
+      }
+      res.message = buf;
+      break;
     }
     const double Fn = fn + lambda * group_norms(Un).sum().item<double>();
     // Adaptive restart (O'Donoghue & Candès): drop the momentum when it points uphill.
@@ -672,7 +750,17 @@ fista_result fista(const torch::Tensor& X, smooth_problem& sp, torch::Tensor& U,
       need_full = true;  // confirm on the full problem at the top of the loop
     }
   }
-  if (idx.defined()) U.index_copy_(1, idx, Uw);
+  if (res.stop == stop_reason::diverged || res.stop == stop_reason::interrupted ||
+      res.stop == stop_reason::precision_limit) {
+    // The best iterate seen at a check (U as it entered when no check completed).
+    if (best_U.defined()) {
+      U.copy_(best_U);
+      res.objective = best_F;
+      res.kkt = best_kkt;
+    }
+  } else if (idx.defined()) {
+    U.index_copy_(1, idx, Uw);
+  }
   st.metric_newton += metric.newton_iterations;
   res.iterations = it;
   return res;
@@ -754,7 +842,16 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
     st.kkt = r.kkt;
     st.converged = r.converged;
     st.reached_target = r.reached_target;
+    st.stop = r.stop;
+    st.message = r.message;
     sol.U = U;
+    if (r.stop == stop_reason::diverged || r.stop == stop_reason::interrupted ||
+        r.stop == stop_reason::precision_limit) {
+      auto parts = convex_objective(sol, X, y);
+      st.objective = parts.objective;
+      st.data_loss = parts.data_loss;
+      st.penalty = parts.penalty;
+    }
   } else if (params.solver == solver_kind::admm) {
     if (params.loss != loss_kind::squared)
       throw input_error("convex: the ADMM solver supports the squared loss");
@@ -786,6 +883,12 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
       r = fista(Xc, sp, U, params.lambda, L, budget, inner_tol, INFINITY, params, st, outer, t0, used);
       used += r.iterations;
       st.outer_iterations = outer;
+      if (r.stop == stop_reason::diverged || r.stop == stop_reason::interrupted ||
+          r.stop == stop_reason::precision_limit) {
+        st.stop = r.stop;
+        st.message = r.message;
+        break;
+      }
       auto C = S * r.Zfull;
       double scale = r.Zfull.abs().max().item<double>() + 1e-30;
       double violation = torch::relu(-C).max().item<double>();
@@ -793,6 +896,7 @@ two_layer_solution solve_two_layer(const torch::Tensor& X, const torch::Tensor& 
       bool feasible = violation <= params.al_violation_tol * scale;
       if (feasible && r.kkt <= params.tol * params.lambda) {
         st.converged = true;
+        st.stop = stop_reason::converged;
         break;
       }
       sp.mu = torch::relu(sp.mu - sp.rho * C);
@@ -879,6 +983,8 @@ path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y_in, co
     st.iterations = r.iterations;
     st.converged = r.converged;
     st.reached_target = r.reached_target;
+    st.stop = r.stop;
+    st.message = r.message;
     sol.W = U.view({d, T, m, c});
   } else {
     // Augmented Lagrangian over [W W'] (groups 0..T−1 with w_3 > 0, T..2T−1 with w_3 < 0), both in C_t.
@@ -904,6 +1010,12 @@ path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y_in, co
       r = fista(Xc, sp, U, params.lambda, L, budget, inner_tol, INFINITY, params, st, outer, t0, used);
       used += r.iterations;
       st.outer_iterations = outer;
+      if (r.stop == stop_reason::diverged || r.stop == stop_reason::interrupted ||
+          r.stop == stop_reason::precision_limit) {
+        st.stop = r.stop;
+        st.message = r.message;
+        break;
+      }
       auto C1 = sp.S1 * r.Zfull;
       auto C2 = sp.S2 * (sp.E * r.Zfull).view({n, 2 * T, m}).sum(2);
       double scale = r.Zfull.abs().max().item<double>() + 1e-30;
@@ -913,6 +1025,7 @@ path3_solution solve_path3(const torch::Tensor& X, const torch::Tensor& y_in, co
       bool feasible = violation <= params.al_violation_tol * scale;
       if (feasible && r.kkt <= params.tol * params.lambda) {
         st.converged = true;
+        st.stop = stop_reason::converged;
         break;
       }
       sp.mu = torch::relu(sp.mu - sp.rho * C1);

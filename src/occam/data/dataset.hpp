@@ -28,13 +28,13 @@ struct box {
 struct dataset {
   std::string name;  ///< file name or built-in task spec, for reports
   task_kind kind = task_kind::regression;
-  std::size_t n = 0;       ///< samples
-  std::size_t d_in = 0;    ///< input coordinates
-  std::size_t d_out = 0;   ///< target columns (1 for multiclass)
-  std::size_t n_classes = 0;  ///< multiclass only
-  std::vector<float> x;    ///< n × d_in, row-major
-  std::vector<float> y;    ///< n × d_out, row-major
-  box input_box;           ///< always set (declared by the source, or the data's own min/max)
+  std::size_t n = 0;            ///< samples
+  std::size_t d_in = 0;         ///< input coordinates
+  std::size_t d_out = 0;        ///< target columns (1 for multiclass)
+  std::size_t n_classes = 0;    ///< multiclass only
+  std::vector<float> x;         ///< n × d_in, row-major
+  std::vector<float> y;         ///< n × d_out, row-major
+  box input_box;                ///< always set (declared by the source, or the data's own min/max)
   bool boolean_inputs = false;  ///< every input is 0/1 (PLA, truth tables, Boolean built-ins)
 
   /// Network output dimension: n_classes for multiclass, d_out otherwise.

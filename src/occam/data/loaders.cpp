@@ -81,7 +81,15 @@ class gz_reader {
         const char* msg = gzerror(f_, &err);
         throw input_error(name_, 0, std::string("read error: ") + (msg ? msg : "unknown"));
       }
-      if (got == 0) break;
+      if (got == 0) {
+        // zlib reports a gzip stream cut short (no trailer: CRC-32 and length unchecked) as Z_BUF_ERROR at
+        // the end of the data; a CRC or length mismatch is a read error above.
+        int err = Z_OK;
+        gzerror(f_, &err);
+        if (err == Z_BUF_ERROR)
+          throw input_error(name_, 0, "truncated gzip file (unexpected end of the compressed data)");
+        break;
+      }
       done += static_cast<std::size_t>(got);
     }
     return done;

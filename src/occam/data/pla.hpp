@@ -11,12 +11,12 @@ namespace occam::data {
 struct pla_table {
   unsigned num_inputs = 0;
   unsigned num_outputs = 0;
-  std::string type = "fr";                 ///< as declared by .type (default "fr")
-  std::vector<std::string> input_names;    ///< .ilb, empty if absent
-  std::vector<std::string> output_names;   ///< .ob, empty if absent
-  std::vector<std::string> inputs;         ///< one cube per row, num_inputs chars of '0' '1' '-'
-  std::vector<std::string> outputs;        ///< one per row, num_outputs chars of '0' '1' '-' ('~' read as '-')
-  std::vector<std::size_t> source_lines;   ///< 1-based line of each row in the file it came from
+  std::string type = "fr";                ///< as declared by .type (default "fr")
+  std::vector<std::string> input_names;   ///< .ilb, empty if absent
+  std::vector<std::string> output_names;  ///< .ob, empty if absent
+  std::vector<std::string> inputs;        ///< one cube per row, num_inputs chars of '0' '1' '-'
+  std::vector<std::string> outputs;       ///< one per row, num_outputs chars of '0' '1' '-' ('~' read as '-')
+  std::vector<std::size_t> source_lines;  ///< 1-based line of each row in the file it came from
 };
 
 /// Parses a PLA; `name` is used in errors ("name:line: problem"). Throws occam::input_error on a bad

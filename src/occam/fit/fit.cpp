@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "occam/circuit/abc.hpp"
@@ -20,6 +21,7 @@
 #include "occam/complexity/complexity.hpp"
 #include "occam/data/select.hpp"
 #include "occam/util/atomic_file.hpp"
+#include "occam/util/dir_lock.hpp"
 #include "occam/util/error.hpp"
 #include "occam/util/progress.hpp"
 
@@ -47,8 +49,6 @@ void check_params(const fit_params& p) {
     if (b < 2 || b > 16) throw input_error(fmt::format("fit: bit width {} is outside [2, 16]", b));
   if (p.input_bits < 1 || p.input_bits > 16)
     throw input_error(fmt::format("fit: --input-bits {} is outside [1, 16]", p.input_bits));
-  if (p.prune_method != "magnitude" && p.prune_method != "poisson")
-    throw input_error("fit: --prune must be magnitude or poisson, not '" + p.prune_method + "'");
   if (p.truth_table_max_inputs > 20) throw input_error("fit: --truth-table-max-inputs is at most 20");
   if (p.lut_inputs > 20) throw input_error("fit: --lut-inputs is at most 20");
   if (!(p.gamma > 0)) throw input_error("fit: --gamma must be > 0");
@@ -75,18 +75,10 @@ class mask_keeper : public nn::regulariser {
   std::vector<torch::Tensor> masks_;
 };
 
-std::unique_ptr<nn::regulariser> make_penalty(const fit_params& p, double lambda, const data::box& box) {
-  if (p.penalty == "none" || lambda == 0) return nullptr;
-  if (p.penalty == "l1") return nn::make_l1_penalty(lambda, p.proximal);
-  if (p.penalty == "l2") return nn::make_l2_penalty(lambda);
-  if (p.penalty == "rtilde" || p.penalty == "r")
-    return complexity::make_complexity_penalty(p.penalty, lambda, p.proximal, box);
-  throw input_error("fit: --penalty must be none|l1|l2|rtilde|r, not '" + p.penalty + "'");
-}
-
 /// Circuit outputs → per-row decisions, compared with the targets: accuracy (classification) or RMSE
 /// (regression, outputs decoded as output_bits-bit two's-complement words scaled by 2^−output_frac).
-/// `expected` (optional) receives the number of rows whose outputs differ from the quantised network's.
+/// With check_against_network, mismatched_rows counts the rows whose outputs differ from the quantised
+/// network's (a compiler bug when nonzero).
 struct circuit_eval {
   double metric = 0, error = 0;
   std::size_t mismatched_rows = 0;
@@ -214,7 +206,8 @@ circuit::aig embed(const circuit::aig& small, const std::vector<std::size_t>& S,
   return circuit::cleanup(g);
 }
 
-std::string fixed(double v) {
+/// "{:g}": the shortest decimal form, for candidate labels and cache file names.
+std::string compact_number(double v) {
   return fmt::format("{:g}", v);
 }
 
@@ -286,7 +279,6 @@ std::vector<double> input_importance(const nn::resnet& m) {
   return v;
 }
 
-/// g restricted to its inputs S (g's other inputs must be outside its support; they become 0).
 /// Keeps the cares of `tts` only on the minterms that rows of `d` produce (minterm bit b = column cols[b]):
 /// the don't-care variants of the truth-table routes.
 void care_only_rows(std::vector<circuit::truth_table>& tts, const data::dataset& d,
@@ -347,7 +339,9 @@ fit_result fit(const data::split& sp, const fit_params& P) {
   R.kind = train.kind;
   const bool write = !P.out_dir.empty();
   const fs::path out = P.out_dir;
+  std::optional<directory_lock> lock;  // one run per output directory
   if (write) {
+    lock.emplace(out);
     fs::create_directories(out / "circuits");
     fs::create_directories(out / "pruned");
   }
@@ -373,7 +367,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
       if (write && P.resume && fs::exists(dir / "done") && fs::exists(dir / "model.occam")) {
         model = nn::load_model((dir / "model.occam").string()).to(device, torch::kFloat32, true);
       } else {
-        auto pen = make_penalty(P, P.lambdas[s], model.input_box);
+        auto pen = complexity::make_penalty(P.penalty, P.lambdas[s], P.proximal, model.input_box);
         nn::train_params tp = P.train;
         tp.penalty = pen.get();
         tp.out_dir = write ? dir.string() : std::string();
@@ -382,7 +376,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         tp.select_best = !(pen && P.proximal);
         if (P.train.progress)
           fmt::print(stderr, "{}stage {}/{}: λ = {:g} ({} penalty)\n", prefix, s + 1, P.lambdas.size(),
-                     P.lambdas[s], P.penalty);
+                     P.lambdas[s], complexity::to_string(P.penalty));
         nn::train(model, v.sp.train, v.sp.valid, tp);
         if (write) write_file_atomic(dir / "done", "done\n");
       }
@@ -495,7 +489,8 @@ fit_result fit(const data::split& sp, const fit_params& P) {
       const auto x_train = nn::inputs_tensor(v.sp.train);
       const data::dataset& valid = v.sp.valid.n > 0 ? v.sp.valid : v.sp.train;
       for (double keep : P.keep_fractions) {
-        const fs::path cache = out / "pruned" / fmt::format("{}s{}-k{}.occam", vtag, st.stage, fixed(keep));
+        const fs::path cache =
+            out / "pruned" / fmt::format("{}s{}-k{}.occam", vtag, st.stage, compact_number(keep));
         nn::resnet pm;
         if (write && P.resume && fs::exists(cache)) {
           pm = nn::load_model(cache.string());
@@ -503,8 +498,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
           pm = base.to(torch::kCPU, torch::kFloat32, false);
         } else {
           complexity::prune_params pp;
-          pp.method = P.prune_method == "poisson" ? complexity::prune_params::method_kind::poisson
-                                                  : complexity::prune_params::method_kind::magnitude;
+          pp.method = P.prune_method;
           pp.budget = std::max(1.0, std::ceil(keep * double(nz)));
           pp.seed = P.train.seed;
           pm = complexity::prune(base, x_train, pp);
@@ -540,7 +534,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
           c.nonzero = pm.nonzero_count();
           c.bits = b;
           c.route = "network";
-          c.label = fmt::format("{}s{} keep={} b={} network", vtag, st.stage, fixed(keep), b);
+          c.label = fmt::format("{}s{} keep={} b={} network", vtag, st.stage, compact_number(keep), b);
           auto rep = compile::evaluate_quantization(pm, q, valid);
           c.valid_metric =
               train.kind == task_kind::regression ? std::sqrt(rep.quantized_metric) : rep.quantized_metric;
@@ -683,9 +677,9 @@ fit_result fit(const data::split& sp, const fit_params& P) {
     circuits.emplace_back();
     return R.candidates.size() - 1;
   };
-  // Truth-table synthesis for every table route: the per-candidate ABC script unless a stronger one is asked.
+  // Truth-table synthesis for every table route, with the ABC script every other candidate gets.
   circuit::synth_params tt_synth = P.synth;
-  if (tt_synth.abc_script == "medium") tt_synth.abc_script = P.abc_script;
+  tt_synth.abc_script = P.abc_script;
   {
     progress_bar bar("compile+abc", to_compile.size(),
                      P.train.progress && progress_bar::stderr_is_terminal());
@@ -711,7 +705,8 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         for (const char* route : {"tt-full", "tt-dc"}) {
           fit_candidate c = R.candidates[idx];
           c.route = route;
-          c.label = fmt::format("{}s{} keep={} b={} {}", v.tag, c.stage, fixed(c.keep), c.bits, route);
+          c.label =
+              fmt::format("{}s{} keep={} b={} {}", v.tag, c.stage, compact_number(c.keep), c.bits, route);
           c.ands_generated = 0;
           const std::size_t j = add_candidate(std::move(c), q_of[idx], view_of[idx]);
           if (load_cached(j)) continue;
@@ -808,7 +803,7 @@ fit_result fit(const data::split& sp, const fit_params& P) {
         c.input_budget = v.budget;
         c.nonzero = info.nonzero;
         c.route = route;
-        c.label = fmt::format("{}s{} keep={} float {}", v.tag, info.stage, fixed(info.keep), route);
+        c.label = fmt::format("{}s{} keep={} float {}", v.tag, info.stage, compact_number(info.keep), route);
         const std::size_t j = add_candidate(std::move(c), no_network, info.view);
         if (load_cached(j)) continue;
         auto t1 = std::chrono::steady_clock::now();

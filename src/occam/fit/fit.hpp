@@ -13,6 +13,8 @@
 
 #include "occam/circuit/aig.hpp"
 #include "occam/circuit/synth.hpp"
+#include "occam/complexity/penalty.hpp"
+#include "occam/complexity/prune.hpp"
 #include "occam/data/dataset.hpp"
 #include "occam/fit/route_occam.hpp"
 #include "occam/nn/resnet.hpp"
@@ -27,14 +29,14 @@ struct fit_params {
   nn::init_params init;
   /// Epochs, batch, lr, device, threads, seed, progress (out_dir, resume and penalty are set by fit()).
   nn::train_params train;
-  /// Training penalty along the path: "none", "l1", "l2", "rtilde" or "r" (THEORY §3); `proximal` gives
-  /// soft-threshold steps (exact zeros) for l1/rtilde/r.
-  std::string penalty = "l1";
+  /// Training penalty along the path (THEORY §3); `proximal` gives soft-threshold steps (exact zeros) for
+  /// l1, rtilde and r.
+  complexity::penalty_kind penalty = complexity::penalty_kind::l1;
   bool proximal = true;
   /// λ values, trained in this order with warm starts (one stage each).
   std::vector<double> lambdas = {1e-4, 1e-3, 3e-3};
-  /// Pruning (THEORY §2): "magnitude" or "poisson"; fractions of each stage's non-zero weights kept.
-  std::string prune_method = "magnitude";
+  /// Pruning (THEORY §2) and the fractions of each stage's non-zero weights kept.
+  complexity::prune_params::method_kind prune_method = complexity::prune_params::method_kind::magnitude;
   std::vector<double> keep_fractions = {1.0, 0.5, 0.25, 0.125, 0.0625};
   /// Epochs of masked fine-tuning after pruning (pruned weights stay exactly zero); 0 = none.
   std::int64_t finetune_epochs = 10;
@@ -79,6 +81,8 @@ struct fit_params {
   /// LogicNets style): words computed from ≤ lut_inputs operand bits are synthesised from their truth tables
   /// when that is smaller than their arithmetic. 0 = arithmetic only.
   unsigned lut_inputs = 12;
+  /// The truth-table routes' synthesis settings. Their ABC script is always `abc_script` (the one every
+  /// candidate gets), so `synth.abc_script` is not read by fit().
   circuit::synth_params synth;
   /// The Occam route (route_occam.hpp, single-output Boolean binary tasks): complete functions of one
   /// integer linear form (symmetric, threshold-like) consistent with every training row, over all inputs
@@ -173,7 +177,7 @@ std::vector<std::string> write_fit_report(const fit_result& result, const data::
                                           const fit_params& params);
 
 struct exact_params {
-  circuit::synth_params synth;  ///< default script "strong" (set by fit_exact when left at "medium")
+  circuit::synth_params synth;  ///< its abc_script is the script run on the synthesised table
   std::string out_dir;          ///< circuit.aig, circuit.v, report.json, report.md
 };
 struct exact_result {

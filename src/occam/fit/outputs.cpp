@@ -40,10 +40,10 @@ json params_summary(const fit_params& P) {
           {"batch", P.train.batch},
           {"seed", P.train.seed},
           {"device", P.train.device},
-          {"penalty", P.penalty},
+          {"penalty", complexity::to_string(P.penalty)},
           {"proximal", P.proximal},
           {"lambdas", P.lambdas},
-          {"prune", P.prune_method},
+          {"prune", complexity::to_string(P.prune_method)},
           {"keep", P.keep_fractions},
           {"finetune_epochs", P.finetune_epochs},
           {"bits", P.bits},
@@ -229,9 +229,9 @@ std::vector<std::string> write_fit_report(const fit_result& R, const data::split
       "(+{} fine-tuning epochs), bit widths [{}], ABC `{}` per candidate and `{}` for the chosen one. "
       "{:.1f} s in total.\n\n",
       P.shape.width ? P.shape.width : std::max<std::int64_t>(std::int64_t(sp.train.d_in), 16), P.shape.hidden,
-      P.shape.depth, P.penalty, P.proximal ? " (proximal)" : "", fmt::join(P.lambdas, ", "), P.prune_method,
-      fmt::join(P.keep_fractions, ", "), P.finetune_epochs, fmt::join(P.bits, ", "), P.abc_script,
-      P.final_abc_script, R.seconds);
+      P.shape.depth, complexity::to_string(P.penalty), P.proximal ? " (proximal)" : "",
+      fmt::join(P.lambdas, ", "), complexity::to_string(P.prune_method), fmt::join(P.keep_fractions, ", "),
+      P.finetune_epochs, fmt::join(P.bits, ", "), P.abc_script, P.final_abc_script, R.seconds);
   if (R.chosen >= 0) {
     const auto& c = R.candidates[std::size_t(R.chosen)];
     md << "## Chosen circuit\n\n";

@@ -21,8 +21,26 @@
 
 namespace occam::fw {
 
-double atom_gauge(std::size_t gates, double gamma) {
-  return std::pow(1.0 + double(gates), 1.0 / gamma);
+double atom_gauge(std::size_t gates, double gamma, const atom_cost& cost) {
+  return std::pow(1.0 + cost.constant + cost.per_gate * double(gates), 1.0 / gamma);
+}
+
+gauge_kind parse_gauge_kind(const std::string& name) {
+  if (name == "gates") return gauge_kind::gates;
+  if (name == "real-to-bin" || name == "real_to_bin") return gauge_kind::real_to_bin;
+  throw input_error("unknown gauge '" + name + "' (expected gates or real-to-bin)");
+}
+
+const char* to_string(gauge_kind g) {
+  return g == gauge_kind::gates ? "gates" : "real-to-bin";
+}
+
+atom_cost level_atom_cost(gauge_kind kind, std::size_t dims, unsigned level, unsigned input_bits) {
+  if (kind == gauge_kind::gates) return {};
+  if (input_bits < level)
+    throw input_error(fmt::format("the real-to-bin gauge needs at least {} input bits for level {} (got {})",
+                                  level, level, input_bits));
+  return {double(dims + 1), double(tetrakis::location_cost(dims, level, input_bits))};
 }
 
 oracle_kind parse_oracle_kind(const std::string& name) {
@@ -147,15 +165,16 @@ const function_library& oracle::library(unsigned inputs, unsigned gates) {
   return *it->second;
 }
 
-oracle_result oracle::solve_exact(const oracle_problem& p, unsigned gates, double gamma, oracle_stats* st,
-                                  std::vector<oracle_result>* top, std::size_t keep_top) {
+oracle_result oracle::solve_exact(const oracle_problem& p, unsigned gates, double gamma,
+                                  const atom_cost& cost, oracle_stats* st, std::vector<oracle_result>* top,
+                                  std::size_t keep_top) {
   const unsigned m = p.num_inputs;
   const unsigned mp = std::min(m, gates + 1);  // a circuit with s ANDs reads at most s + 1 inputs
   if (mp > 6)
     throw input_error(fmt::format("exact oracle: at most 5 gates (got {}); use the greedy oracle", gates));
   const function_library& lib = library(mp, gates);
   std::vector<double> gauge(gates + 1);
-  for (unsigned c = 0; c <= gates; ++c) gauge[c] = atom_gauge(c, gamma);
+  for (unsigned c = 0; c <= gates; ++c) gauge[c] = atom_gauge(c, gamma, cost);
   struct hit {
     double ratio, score;
     std::size_t function;
@@ -208,7 +227,8 @@ oracle_result oracle::solve_exact(const oracle_problem& p, unsigned gates, doubl
 oracle_result oracle::solve_greedy(const oracle_problem& p, const oracle_params& params, oracle_stats* st) {
   const unsigned exact_gates = std::min(params.exact_gates, params.max_gates);
   std::vector<oracle_result> starts;
-  oracle_result best = solve_exact(p, exact_gates, params.gamma, st, &starts, params.greedy_starts);
+  oracle_result best =
+      solve_exact(p, exact_gates, params.gamma, params.cost, st, &starts, params.greedy_starts);
   if (params.max_gates <= exact_gates) return best;
   // The pool: every function with ≤ 2 gates (≤ 3 inputs) on every subset of the inputs, as vertex bit
   // vectors, deduplicated.
@@ -280,7 +300,7 @@ oracle_result oracle::solve_greedy(const oracle_problem& p, const oracle_params&
       cur.bits = vertex_bits_of(cur.circuit, p);
       cur_abs = next_abs;
       double score = sums.score(cur.bits.data());
-      double ratio = std::fabs(score) / atom_gauge(cur.gates, params.gamma);
+      double ratio = std::fabs(score) / atom_gauge(cur.gates, params.gamma, params.cost);
       if (ratio > best.ratio) {
         best.circuit = cur.circuit;
         best.gates = cur.gates;
@@ -299,7 +319,7 @@ oracle_result oracle::solve(const oracle_problem& p, const oracle_params& params
   if (!(params.gamma > 0)) throw input_error("oracle: gamma must be positive");
   bool exact = params.kind == oracle_kind::exact ||
                (params.kind == oracle_kind::automatic && params.max_gates <= params.exact_gates);
-  if (exact) return solve_exact(p, params.max_gates, params.gamma, st, nullptr, 1);
+  if (exact) return solve_exact(p, params.max_gates, params.gamma, params.cost, st, nullptr, 1);
   return solve_greedy(p, params, st);
 }
 
@@ -410,6 +430,11 @@ std::vector<double> fw_model::evaluate(const std::vector<double>& x, std::size_t
   return evaluate_model(*this, x, n);
 }
 
+double fw_model::atom_gauge_of(std::size_t j) const {
+  const auto& a = atoms.at(j);
+  return atom_gauge(a.circuit.size(), gamma, level_atom_cost(gauge, dims, a.level, gauge_input_bits));
+}
+
 std::size_t fw_model::atom_gates() const {
   std::size_t s = 0;
   for (const auto& a : atoms) s += a.circuit.size();
@@ -443,6 +468,8 @@ void save_model(const fw_model& m, const std::filesystem::path& dir) {
   j["tau"] = m.tau;
   j["gamma"] = m.gamma;
   j["max_gates"] = m.max_gates;
+  j["gauge"] = to_string(m.gauge);
+  j["gauge_input_bits"] = m.gauge_input_bits;
   j["definition"] = "f(x) = sum_j weight_j * T_{C_j}(x); C_j: d*(level+1) inputs, one output decoded as +-1";
   nlohmann::json atoms = nlohmann::json::array();
   for (std::size_t a = 0; a < m.atoms.size(); ++a) {
@@ -492,6 +519,9 @@ fw_model load_model(const std::filesystem::path& dir) {
     m.tau = j.at("tau").get<double>();
     m.gamma = j.at("gamma").get<double>();
     m.max_gates = j.at("max_gates").get<unsigned>();
+    // Models written before the gauge was recorded used ν = (1 + |C|)^{1/γ}.
+    m.gauge = parse_gauge_kind(j.value("gauge", std::string("gates")));
+    m.gauge_input_bits = j.value("gauge_input_bits", 0u);
     if (m.dims == 0 || m.lo.size() != m.dims || m.hi.size() != m.dims)
       throw input_error(file, 0, "lo/hi must have dims entries");
     for (const auto& ja : j.at("atoms")) {
@@ -565,6 +595,13 @@ fw_model frank_wolfe(const data::dataset& train, const fw_params& P, fw_stats* s
   model.tau = P.tau;
   model.gamma = P.oracle.gamma;
   model.max_gates = P.oracle.max_gates;
+  model.gauge = P.gauge;
+  model.gauge_input_bits = P.gauge == gauge_kind::real_to_bin ? P.input_bits : 0;
+  std::vector<oracle_params> level_oracle;
+  for (unsigned k : P.levels) {
+    level_oracle.push_back(P.oracle);
+    level_oracle.back().cost = level_atom_cost(P.gauge, d, k, P.input_bits);
+  }
 
   std::vector<located_points> located;
   std::vector<oracle_problem> problems;
@@ -611,7 +648,7 @@ fw_model frank_wolfe(const data::dataset& train, const fw_params& P, fw_stats* s
       const auto& Lp = located[l];
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < d1; ++j) p.weights[Lp.vertex[i * d1 + j]] -= grad[i] * Lp.mu[i * d1 + j];
-      oracle_result res = orc.solve(p, P.oracle);
+      oracle_result res = orc.solve(p, level_oracle[l]);
       ++S.oracle_calls;
       if (!have || res.ratio > best.ratio) {
         best = std::move(res);
@@ -623,7 +660,7 @@ fw_model frank_wolfe(const data::dataset& train, const fw_params& P, fw_stats* s
     cand.level_index = best_level;
     cand.circuit = best.circuit;
     cand.gates = best.gates;
-    cand.nu = atom_gauge(best.gates, P.oracle.gamma);
+    cand.nu = atom_gauge(best.gates, P.oracle.gamma, level_oracle[best_level].cost);
     cand.sign = best.score >= 0 ? 1 : -1;
     cand.vertex_bits = best.vertex_bits;
     cand.values.assign(n, 0.0);
@@ -756,57 +793,66 @@ fw_model frank_wolfe(const data::dataset& train, const fw_params& P, fw_stats* s
 // ---------------------------------------------------------------------------------------------------------
 // Compilation
 
+circuit::aig vertex_sum_circuit(const fw_model& m, unsigned k, const std::vector<std::int64_t>& q) {
+  if (q.size() != m.atoms.size()) throw input_error("vertex_sum_circuit: one quantised weight per atom");
+  circuit::aig g;
+  std::vector<circuit::literal> in;
+  for (std::size_t i = 0; i < m.dims; ++i)
+    for (unsigned b = 0; b <= k; ++b) in.push_back(g.create_pi(fmt::format("v{}_{}", i, b)));
+  std::vector<circuit::word> xs;
+  std::vector<std::int64_t> ws;
+  std::int64_t bias = 0;
+  for (std::size_t j = 0; j < m.atoms.size(); ++j) {
+    if (m.atoms[j].level != k) continue;
+    // q·C with C = 2·bit − 1: weight 2q on the bit, −q into the bias.
+    xs.push_back(circuit::from_bit(m.atoms[j].circuit.build(g, in)));
+    ws.push_back(2 * q[j]);
+    bias -= q[j];
+  }
+  circuit::dot_params dp;
+  dp.bias = bias;
+  circuit::create_output_word(g, circuit::dot_const(g, xs, ws, dp), "D");
+  return circuit::cleanup(g);
+}
+
 compiled_model compile_model(const fw_model& m, const compile_params& params) {
   if (params.fraction_bits > 40) throw input_error("compile: at most 40 fraction bits");
+  if (m.atoms.empty()) throw input_error("compile: the model has no atoms");
   compiled_model out;
   out.fraction_bits = params.fraction_bits;
-  const unsigned K = m.max_level();
-  const std::size_t d = m.dims;
-  circuit::aig& g = out.circuit;
-  std::vector<circuit::literal> pis;
-  for (std::size_t i = 0; i < d; ++i)
-    for (unsigned b = 0; b <= K; ++b) pis.push_back(g.create_pi(fmt::format("v{}_{}", i, b)));
-  std::vector<unsigned> levels;
-  for (const auto& a : m.atoms) levels.push_back(a.level);
-  std::sort(levels.begin(), levels.end());
-  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-  const double scale = std::ldexp(1.0, int(params.fraction_bits));
+  out.input_bits = params.input_bits;
+  out.output_fraction_bits = params.output_fraction_bits;
+  const double unit = std::ldexp(1.0, int(params.fraction_bits));
   for (const auto& a : m.atoms) {
-    std::int64_t q = std::llround(a.weight * scale);
+    std::int64_t q = std::llround(a.weight * unit);
     out.quantised_weights.push_back(q);
-    out.quantisation_bound += std::fabs(a.weight - double(q) / scale);
+    out.quantisation_bound += std::fabs(a.weight - double(q) / unit);
   }
-  std::size_t offset = 0;
-  for (unsigned k : levels) {
-    // A level-k vertex v is the level-K vertex v·2^{K−k}: its bits are the top k+1 bits of each coordinate.
-    std::vector<circuit::literal> in;
-    for (std::size_t i = 0; i < d; ++i)
-      for (unsigned b = 0; b <= k; ++b) in.push_back(pis[i * (K + 1) + (K - k) + b]);
-    std::vector<circuit::word> xs;
-    std::vector<std::int64_t> ws;
-    std::int64_t bias = 0;
-    for (std::size_t j = 0; j < m.atoms.size(); ++j) {
-      if (m.atoms[j].level != k) continue;
-      // q·C with C = 2·bit − 1: weight 2q on the bit, −q into the bias.
-      xs.push_back(circuit::from_bit(m.atoms[j].circuit.build(g, in)));
-      ws.push_back(2 * out.quantised_weights[j]);
-      bias -= out.quantised_weights[j];
-    }
-    circuit::dot_params dp;
-    dp.bias = bias;
-    circuit::word w = circuit::dot_const(g, xs, ws, dp);
-    circuit::create_output_word(g, w, fmt::format("f{}_", k));
-    out.levels.push_back(k);
-    out.word_offsets.push_back(offset);
-    out.word_widths.push_back(w.size());
-    offset += w.size();
+  for (const auto& a : m.atoms) out.levels.push_back(a.level);
+  std::sort(out.levels.begin(), out.levels.end());
+  out.levels.erase(std::unique(out.levels.begin(), out.levels.end()), out.levels.end());
+  // Σ_j w_j T_{C_j} = Σ_k T^{(k)}_{D_k} (T is linear in the vertex values): one Tetrakis term per level.
+  std::vector<circuit::aig> sums;
+  for (unsigned k : out.levels) {
+    sums.push_back(vertex_sum_circuit(m, k, out.quantised_weights));
+    out.vertex_sum_ands += circuit::statistics(sums.back()).ands;
   }
-  g.comment = fmt::format(
-      "occam fw model: output word per level {}; value = two's complement word * 2^-{}; "
-      "f = sum over levels of the level-k Tetrakis interpolation of its word",
-      fmt::join(levels, ","), params.fraction_bits);
-  out.circuit = circuit::cleanup(g);
-  out.ands = circuit::statistics(out.circuit).ands;
+  std::vector<tetrakis::tetrakis_term> terms;
+  for (std::size_t l = 0; l < sums.size(); ++l)
+    terms.push_back(
+        {&sums[l], out.levels[l], tetrakis::decoding{tetrakis::decoding::kind::twos_complement, 1.0 / unit}});
+  tetrakis::real_to_bin_params rp;
+  rp.input_bits = params.input_bits;
+  rp.output_fraction_bits = int(params.output_fraction_bits) - int(params.fraction_bits);
+  rp.rounding = params.rounding;
+  auto r = tetrakis::real_to_bin_sum(terms, m.dims, rp, &out.split);
+  out.circuit = std::move(r.circuit);
+  out.circuit.comment = fmt::format(
+      "occam fw model, real-to-bin: inputs X_i ({} bits each, x_i = lo_i + (hi_i - lo_i) X_i / 2^{}), output "
+      "two's complement word * 2^-{} = sum over levels {} of the Tetrakis function of the level's vertex sum",
+      params.input_bits, params.input_bits, params.output_fraction_bits, fmt::join(out.levels, ","));
+  out.ands = out.split.ands;
+  out.rounding_bound = out.split.error_bound;
   return out;
 }
 

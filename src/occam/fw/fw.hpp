@@ -16,13 +16,31 @@
 #include <vector>
 
 #include "occam/circuit/aig.hpp"
+#include "occam/circuit/arith.hpp"
 #include "occam/data/dataset.hpp"
 #include "occam/fw/enumerate.hpp"
+#include "occam/tetrakis/real_to_bin.hpp"
 
 namespace occam::fw {
 
-/// ν(C) = (1 + gates)^{1/γ} (THEORY §9).
-double atom_gauge(std::size_t gates, double gamma);
+/// The circuit cost an atom's gauge charges: constant + per_gate·|C| AND nodes (THEORY §9).
+struct atom_cost {
+  double per_gate = 1;  ///< AND nodes per gate of C (d+1 for the real-to-bin circuit: one copy per vertex)
+  double constant = 0;  ///< AND nodes independent of C (the real-to-bin location cost, Prop 7)
+};
+/// ν(C) = (1 + constant + per_gate·gates)^{1/γ} (THEORY §9); the default cost gives (1 + |C|)^{1/γ}.
+double atom_gauge(std::size_t gates, double gamma, const atom_cost& cost = {});
+
+/// Which circuit cost the gauge ν charges an atom at level k in d dimensions.
+enum class gauge_kind {
+  gates,        ///< |C|: ν = (1 + |C|)^{1/γ}
+  real_to_bin,  ///< the real-to-bin circuit of T_C (Prop 7): ν = (1 + (d+1)|C| + ℓ(d, k, n))^{1/γ}
+};
+gauge_kind parse_gauge_kind(const std::string& name);  ///< "gates", "real-to-bin"
+const char* to_string(gauge_kind g);
+/// The atom cost of `kind` at level k in d dimensions with n input bits per coordinate
+/// (ℓ = tetrakis::location_cost(d, k, n)).
+atom_cost level_atom_cost(gauge_kind kind, std::size_t dims, unsigned level, unsigned input_bits);
 
 // ---------------------------------------------------------------------------------------------------------
 // The oracle: a weighted Boolean fitting problem on the vertices of one grid.
@@ -44,7 +62,8 @@ oracle_kind parse_oracle_kind(const std::string& name);
 
 struct oracle_params {
   unsigned max_gates = 3;  ///< s_max
-  double gamma = 3.0;      ///< ν(C) = (1 + |C|)^{1/γ}
+  double gamma = 3.0;      ///< ν(C) = (1 + cost.constant + cost.per_gate·|C|)^{1/γ}
+  atom_cost cost;          ///< the gauge's circuit cost (frank_wolfe sets it per level from fw_params)
   oracle_kind kind = oracle_kind::automatic;
   unsigned exact_gates = 3;    ///< greedy: the exact dictionary's gate bound
   unsigned greedy_starts = 8;  ///< greedy: the best exact functions each greedy run starts from
@@ -71,8 +90,8 @@ class oracle {
   const function_library& library(unsigned inputs, unsigned gates);
 
  private:
-  oracle_result solve_exact(const oracle_problem& p, unsigned gates, double gamma, oracle_stats* st,
-                            std::vector<oracle_result>* top, std::size_t keep_top);
+  oracle_result solve_exact(const oracle_problem& p, unsigned gates, double gamma, const atom_cost& cost,
+                            oracle_stats* st, std::vector<oracle_result>* top, std::size_t keep_top);
   oracle_result solve_greedy(const oracle_problem& p, const oracle_params& params, oracle_stats* st);
   std::map<std::pair<unsigned, unsigned>, std::unique_ptr<function_library>> libraries_;
   /// Greedy pools (vector<candidate>, private to fw.cpp) keyed by the vertices' input patterns.
@@ -95,11 +114,15 @@ struct fw_model {
   std::vector<double> lo, hi;
   double tau = 1, gamma = 3;
   unsigned max_gates = 0;
+  gauge_kind gauge = gauge_kind::gates;  ///< the gauge the atoms' weights were divided by
+  unsigned gauge_input_bits = 0;         ///< n of the real_to_bin gauge
   std::vector<fw_atom> atoms;
 
   /// f(x) for the rows of x (n × dims, row-major).
   std::vector<double> evaluate(const std::vector<float>& x, std::size_t n) const;
   std::vector<double> evaluate(const std::vector<double>& x, std::size_t n) const;
+  /// ν(C_j) of atom j under the model's gauge (Σ_j |w_j| ν(C_j) ≤ τ).
+  double atom_gauge_of(std::size_t j) const;
   /// Σ_j |C_j| (gates of the atoms).
   std::size_t atom_gates() const;
   unsigned max_level() const;
@@ -126,7 +149,9 @@ struct fw_params {
   bool away_steps = true;    ///< away-step Frank–Wolfe
   bool pairwise = false;     ///< pairwise steps (instead of away steps)
   double gap_tolerance = 0;  ///< stop when the duality gap is ≤ this
-  oracle_params oracle;      ///< max_gates, γ, oracle kind
+  oracle_params oracle;      ///< max_gates, γ, oracle kind (its cost is set per level from gauge)
+  gauge_kind gauge = gauge_kind::real_to_bin;  ///< THEORY §9: the atom gauge's circuit cost
+  unsigned input_bits = 10;  ///< n for the real_to_bin gauge: the compiled circuit's bits per coordinate
 };
 
 struct fw_iteration {
@@ -156,23 +181,33 @@ fw_model frank_wolfe(const data::dataset& train, const fw_params& params, fw_sta
 double mean_squared_error(const fw_model& m, const data::dataset& d);
 
 // ---------------------------------------------------------------------------------------------------------
-// Compilation to one AIG (atoms + adder tree, circuit/arith.hpp).
+// Compilation to one AIG: the real-to-bin circuit of the model (tetrakis/real_to_bin.hpp).
 
 struct compile_params {
   unsigned fraction_bits = 16;  ///< weights are rounded to multiples of 2^-fraction_bits
+  unsigned input_bits = 10;  ///< n: coordinate i is X_i ∈ [0, 2^n), x_i = lo_i + (hi_i − lo_i) X_i / 2^n
+  unsigned output_fraction_bits = 16;  ///< p: the output word counts units of 2^-p
+  circuit::rounding_mode rounding = circuit::rounding_mode::nearest;
 };
 struct compiled_model {
-  circuit::aig circuit;  ///< d·(K+1) inputs (K = the model's largest level); one output word per level
-  std::vector<unsigned> levels;           ///< output word j holds the level-levels[j] vertex sum
-  std::vector<std::size_t> word_offsets;  ///< first output of word j (LSB first, two's complement)
-  std::vector<std::size_t> word_widths;
+  circuit::aig circuit;  ///< d·n inputs (input i·n + b = bit b of X_i), one two's-complement output word
+  std::vector<unsigned> levels;                 ///< the levels of the model's atoms (one Tetrakis term each)
   std::vector<std::int64_t> quantised_weights;  ///< round(w_j 2^b), per atom
   unsigned fraction_bits = 0;
-  double quantisation_bound = 0;  ///< Σ_j |w_j − q_j 2^-b|: max |decoded − exact| at any vertex
-  std::size_t ands = 0;           ///< AND nodes of the cleaned-up circuit
+  unsigned input_bits = 0;
+  unsigned output_fraction_bits = 0;
+  double quantisation_bound = 0;      ///< Σ_j |w_j − q_j 2^-b|: bounds |exact T of the words − model|
+  double rounding_bound = 0;          ///< max |output − exact T of the words| (real_to_bin's error bound)
+  std::size_t ands = 0;               ///< AND nodes of the cleaned-up circuit (its size)
+  tetrakis::real_to_bin_stats split;  ///< the size by stage (vertex_circuits = the per-level vertex sums)
+  std::size_t vertex_sum_ands = 0;    ///< AND nodes of the per-level vertex sums alone (sharing inputs)
 };
-/// Output word j at a level-k vertex v (fed as the level-K vertex v·2^{K−k}) is Σ_{j at level k} q_j C_j(v),
-/// read as a two's-complement integer times 2^-b. The model is f = Σ_k T^{(k)}(word_k).
+/// The level-k vertex sum D_k(v) = Σ_{j at level k} q_j C_j(v) (two's complement, value · 2^-b) as one AIG
+/// with d·(k+1) inputs (tetrakis.hpp's vertex convention). Atoms are built with structural hashing;
+/// the weights are a dot_const (CSD constant multipliers, balanced adder tree).
+circuit::aig vertex_sum_circuit(const fw_model& m, unsigned level, const std::vector<std::int64_t>& q);
+/// The model as one real-to-bin AIG: Σ_k T^{(k)}_{D_k} at the fixed-point input, output word Y with
+/// |Y·2^-p − f(x)| ≤ quantisation_bound + rounding_bound at every input (x = the input's point).
 compiled_model compile_model(const fw_model& m, const compile_params& params = {});
 
 }  // namespace occam::fw

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <zlib.h>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,16 @@ resnet make_resnet(const resnet_shape& s, const init_params& init) {
   return m;
 }
 
+namespace {
+
+/// CRC-32 (zlib's) of a contiguous float32 CPU tensor's bytes, continued from `crc`.
+std::uint32_t payload_crc32(std::uint32_t crc, const torch::Tensor& t) {
+  return std::uint32_t(
+      ::crc32(crc, reinterpret_cast<const Bytef*>(t.data_ptr<float>()), uInt(t.numel() * 4)));
+}
+
+}  // namespace
+
 void save_model(const resnet& m, const std::string& path) {
   nlohmann::json j;
   j["format"] = "occam-resnet";
@@ -141,14 +152,21 @@ void save_model(const resnet& m, const std::string& path) {
     tensors.push_back({{"name", name}, {"shape", params[i].sizes().vec()}});
   }
   j["tensors"] = tensors;
+  // Format 2 adds the payload's CRC-32, so that a flipped bit in the weights is an error on load.
+  std::vector<torch::Tensor> payload;
+  std::uint32_t crc = 0;
+  for (auto& p : params) {
+    payload.push_back(p.detach().to(torch::kCPU, torch::kFloat32).contiguous());
+    crc = payload_crc32(crc, payload.back());
+  }
+  j["version"] = 2;
+  j["payload_crc32"] = crc;
   write_file_atomic(
       path,
       [&](std::ostream& out) {
         out << kModelMagic << '\n' << j.dump() << '\n';
-        for (auto& p : params) {
-          auto c = p.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+        for (auto& c : payload)
           out.write(reinterpret_cast<const char*>(c.data_ptr<float>()), std::streamsize(c.numel() * 4));
-        }
       },
       /*binary=*/true);
 }
@@ -158,7 +176,8 @@ resnet load_model(const std::string& path) {
   if (!in) throw input_error(path, 0, "cannot open model file");
   std::string magic, header;
   std::getline(in, magic);
-  if (magic != kModelMagic) throw input_error(path, 1, "not an occam model file (expected '" + std::string(kModelMagic) + "')");
+  if (magic != kModelMagic)
+    throw input_error(path, 1, "not an occam model file (expected '" + std::string(kModelMagic) + "')");
   std::getline(in, header);
   nlohmann::json j;
   try {
@@ -167,7 +186,13 @@ resnet load_model(const std::string& path) {
     throw input_error(path, 2, std::string("bad model header: ") + e.what());
   }
   resnet m;
+  int version = 1;
+  std::uint32_t want_crc = 0;
   try {
+    if (j.contains("version")) version = j.at("version").get<int>();
+    if (version >= 2) want_crc = j.at("payload_crc32").get<std::uint32_t>();
+    if (j.contains("dtype") && j.at("dtype").get<std::string>() != "float32-le")
+      throw input_error(path, 2, "unsupported weight type '" + j.at("dtype").get<std::string>() + "'");
     m.shape.d_in = j.at("d_in");
     m.shape.width = j.at("width");
     m.shape.hidden = j.at("hidden");
@@ -179,6 +204,7 @@ resnet load_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw input_error(path, 2, std::string("bad model header: ") + e.what());
   }
+  if (version < 1 || version > 2) throw input_error(path, 2, "unsupported model format version");
   const auto& s = m.shape;
   if (s.d_in <= 0 || s.width < s.d_in || s.hidden <= 0 || s.depth < 0 || s.d_out <= 0 ||
       m.input_box.lo.size() != std::size_t(s.d_in) || m.input_box.hi.size() != std::size_t(s.d_in))
@@ -194,9 +220,17 @@ resnet load_model(const std::string& path) {
     m.V.push_back(read({s.width, s.hidden}));
   }
   m.U = read({s.d_out, s.width + 1});
-  if (in.peek() != std::char_traits<char>::eof()) throw input_error(path, 0, "trailing bytes after the tensors");
+  if (in.peek() != std::char_traits<char>::eof())
+    throw input_error(path, 0, "trailing bytes after the tensors");
+  if (version >= 2) {
+    std::uint32_t crc = 0;
+    for (auto& p : m.parameters()) crc = payload_crc32(crc, p);
+    if (crc != want_crc)
+      throw input_error(path, 0, "model file is corrupt (weights do not match their CRC-32)");
+  }
   for (auto& p : m.parameters())
-    if (!torch::isfinite(p).all().item<bool>()) throw input_error(path, 0, "model has NaN or infinite weights");
+    if (!torch::isfinite(p).all().item<bool>())
+      throw input_error(path, 0, "model has NaN or infinite weights");
   return m;
 }
 

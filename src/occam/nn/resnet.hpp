@@ -43,7 +43,7 @@ struct resnet {
   std::vector<torch::Tensor> V;  ///< L tensors w×k
   torch::Tensor U;               ///< d_out×(w+1)
   data::task_kind kind = data::task_kind::regression;
-  data::box input_box;           ///< B of the data the model was trained on (THEORY §1–3)
+  data::box input_box;  ///< B of the data the model was trained on (THEORY §1–3)
 
   /// θ in the order (W_1, V_1, …, W_L, V_L, U).
   std::vector<torch::Tensor> parameters() const;

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "occam/util/atomic_file.hpp"
+#include "occam/util/dir_lock.hpp"
 #include "occam/util/error.hpp"
 #include "occam/util/process_tuning.hpp"
 #include "occam/util/progress.hpp"
@@ -24,7 +26,8 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw input_error("--device " + name + ": CUDA is not available (no GPU, or libtorch built without CUDA)");
+      throw input_error("--device " + name +
+                        ": CUDA is not available (no GPU, or libtorch built without CUDA)");
     try {
       return torch::Device(name);
     } catch (const std::exception&) {
@@ -77,7 +80,8 @@ namespace {
 
 double accuracy_sum(data::task_kind kind, const torch::Tensor& out, const torch::Tensor& y) {
   if (kind == data::task_kind::multiclass) return out.argmax(1).eq(y).sum().item<double>();
-  if (kind == data::task_kind::binary) return out.gt(0).eq(y.gt(0.5)).to(torch::kFloat64).mean(1).sum().item<double>();
+  if (kind == data::task_kind::binary)
+    return out.gt(0).eq(y.gt(0.5)).to(torch::kFloat64).mean(1).sum().item<double>();
   return 0;
 }
 
@@ -131,12 +135,14 @@ class l1_penalty final : public regulariser {
   bool proximal_;
 };
 
-// ---- optimisers ---------------------------------------------------------------------------------------------
+// ---- optimisers
+// ---------------------------------------------------------------------------------------------
 
-// Adam (Kingma & Ba, with bias correction, as torch.optim.Adam without weight decay). On contiguous float32 CPU
-// tensors the update is one fused pass over each parameter (gradient, both moments and the weight read once),
-// instead of the ~8 separate elementwise passes of the generic version; elsewhere (CUDA, float64) it is the same
-// formula in tensor operations. Its state is plain tensors, so checkpoints don't depend on libtorch internals.
+// Adam (Kingma & Ba, with bias correction, as torch.optim.Adam without weight decay). On contiguous float32
+// CPU tensors the update is one fused pass over each parameter (gradient, both moments and the weight read
+// once), instead of the ~8 separate elementwise passes of the generic version; elsewhere (CUDA, float64) it
+// is the same formula in tensor operations. Its state is plain tensors, so checkpoints don't depend on
+// libtorch internals.
 class fused_adam final : public optimizer {
  public:
   fused_adam(std::vector<torch::Tensor> params, double lr) : optimizer(std::move(params)), lr_(lr) {
@@ -154,7 +160,8 @@ class fused_adam final : public optimizer {
       auto& p = params_[i];
       if (!p.grad().defined()) continue;
       const auto& g = p.grad();
-      if (p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() && g.is_contiguous()) {
+      if (p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
+          g.is_contiguous()) {
         float* w = p.data_ptr<float>();
         const float* gr = g.data_ptr<float>();
         float* m = m_[i].data_ptr<float>();
@@ -227,7 +234,6 @@ class torch_sgd final : public optimizer {
   torch::optim::SGD opt_;
 };
 
-
 // ---- checkpoints ------------------------------------------------------------------------------------------
 
 struct loop_state {
@@ -272,7 +278,8 @@ void load_checkpoint(const fs::path& path, resnet& m, optimizer& opt, loop_state
     ar.read("param" + std::to_string(i), t);
     ar.read("best" + std::to_string(i), b);
     if (!t.sizes().equals(params[i].sizes()))
-      throw input_error(path.string(), 0, "checkpoint does not match the network shape (different --width/--hidden/--depth?)");
+      throw input_error(path.string(), 0,
+                        "checkpoint does not match the network shape (different --width/--hidden/--depth?)");
     params[i].copy_(t);
     st.best[i] = b.to(params[i].device());
   }
@@ -306,7 +313,6 @@ void truncate_metrics(const fs::path& path, std::int64_t last_epoch) {
   write_file_atomic(path, kept.str());
 }
 
-
 }  // namespace
 
 void optimizer::zero_grad() {
@@ -319,7 +325,9 @@ std::unique_ptr<optimizer> make_optimizer(std::vector<torch::Tensor> params, con
   return std::make_unique<torch_sgd>(std::move(params), p.lr, p.momentum);
 }
 
-std::unique_ptr<regulariser> make_l2_penalty(double lambda) { return std::make_unique<l2_penalty>(lambda); }
+std::unique_ptr<regulariser> make_l2_penalty(double lambda) {
+  return std::make_unique<l2_penalty>(lambda);
+}
 std::unique_ptr<regulariser> make_l1_penalty(double lambda, bool proximal) {
   return std::make_unique<l1_penalty>(lambda, proximal);
 }
@@ -349,9 +357,11 @@ eval_result evaluate(const resnet& m, const data::dataset& d, std::int64_t batch
   return r;
 }
 
-train_stats train(resnet& m, const data::dataset& train_set, const data::dataset& valid, const train_params& p) {
+train_stats train(resnet& m, const data::dataset& train_set, const data::dataset& valid,
+                  const train_params& p) {
   if (train_set.n == 0) throw input_error(train_set.name, 0, "training set is empty");
-  if (std::int64_t(train_set.d_in) != m.shape.d_in || std::int64_t(train_set.model_outputs()) != m.shape.d_out)
+  if (std::int64_t(train_set.d_in) != m.shape.d_in ||
+      std::int64_t(train_set.model_outputs()) != m.shape.d_out)
     throw input_error(train_set.name, 0, "data dimensions do not match the network");
   if (p.batch <= 0 || p.epochs < 0 || !(p.lr > 0))
     throw input_error("--batch and --lr must be positive, --epochs non-negative");
@@ -363,7 +373,8 @@ train_stats train(resnet& m, const data::dataset& train_set, const data::dataset
 
   const fs::path out_dir = p.out_dir;
   const fs::path ckpt = out_dir / "checkpoint.pt", metrics_path = out_dir / "metrics.jsonl";
-  if (!p.out_dir.empty()) create_output_directory(out_dir);
+  std::optional<directory_lock> lock;  // one run per output directory
+  if (!p.out_dir.empty()) lock.emplace(out_dir);
 
   auto opt = make_optimizer(m.parameters(), p);
   loop_state st;
@@ -440,16 +451,16 @@ train_stats train(resnet& m, const data::dataset& train_set, const data::dataset
       ++st.bad_epochs;
     }
     if (!p.out_dir.empty()) {
-      nlohmann::json j = {{"epoch", em.epoch},         {"train_loss", em.train_loss}, {"penalty", em.penalty},
-                          {"val_loss", em.val_loss},   {"nonzero", em.nonzero},       {"seconds", em.seconds}};
+      nlohmann::json j = {{"epoch", em.epoch},       {"train_loss", em.train_loss}, {"penalty", em.penalty},
+                          {"val_loss", em.val_loss}, {"nonzero", em.nonzero},       {"seconds", em.seconds}};
       if (em.val_accuracy >= 0) j["val_accuracy"] = em.val_accuracy;
       append_line(metrics_path, j.dump());
     }
     if (p.on_epoch) p.on_epoch(em);
     bar.update(std::size_t(epoch), "loss " + std::to_string(em.train_loss).substr(0, 8));
     const bool stop = p.patience > 0 && st.bad_epochs >= p.patience;
-    if (!p.out_dir.empty() && (epoch % std::max<std::int64_t>(1, p.checkpoint_every) == 0 || stop ||
-                               epoch == p.epochs))
+    if (!p.out_dir.empty() &&
+        (epoch % std::max<std::int64_t>(1, p.checkpoint_every) == 0 || stop || epoch == p.epochs))
       save_checkpoint(ckpt, m, *opt, st);
     if (stop) {
       stats.stopped_early = true;

@@ -1,7 +1,7 @@
 #pragma once
-// Training the THEORY §1 ResNet: MSE / logistic / cross-entropy, Adam or SGD, minibatches, L2 or ℓ1 (and, through
-// the regulariser interface, the complexity penalties of THEORY §3), early stopping on validation, JSON-lines
-// metrics, atomic checkpoints and exact resume.
+// Training the THEORY §1 ResNet: MSE / logistic / cross-entropy, Adam or SGD, minibatches, L2 or ℓ1 (and,
+// through the regulariser interface, the complexity penalties of THEORY §3), early stopping on validation,
+// JSON-lines metrics, atomic checkpoints and exact resume.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,7 +19,7 @@ class InputArchive;
 
 namespace occam::nn {
 
-/// A penalty on θ. The trainer adds `lambda·penalty()` to the minibatch loss (when defined) and calls
+/// A penalty on θ, λ included. The trainer adds `penalty()` to the minibatch loss (when defined) and calls
 /// `after_step` after every optimiser step (where proximal methods shrink weights to exact zeros).
 class regulariser {
  public:
@@ -45,43 +45,43 @@ struct train_params {
   std::int64_t batch = 128;
   double lr = 1e-3;
   optimizer_kind optimizer = optimizer_kind::adam;
-  double momentum = 0.9;                ///< SGD only
-  std::int64_t patience = 0;            ///< early stopping: epochs without validation improvement (0 = off)
-  std::uint64_t seed = 0;               ///< minibatch order of epoch e comes from (seed, e): resume is exact
-  std::string device = "cpu";           ///< "cpu" or "cuda"
-  int threads = 0;                      ///< 0 = libtorch's default
-  std::string out_dir;                  ///< when set: model.occam, metrics.jsonl, summary.json, checkpoint
-  std::int64_t checkpoint_every = 1;    ///< epochs between checkpoints (when out_dir is set)
-  bool resume = false;                  ///< continue from out_dir/checkpoint.pt
-  bool progress = true;                 ///< progress bar (only drawn on a terminal)
+  double momentum = 0.9;              ///< SGD only
+  std::int64_t patience = 0;          ///< early stopping: epochs without validation improvement (0 = off)
+  std::uint64_t seed = 0;             ///< minibatch order of epoch e comes from (seed, e): resume is exact
+  std::string device = "cpu";         ///< "cpu" or "cuda"
+  int threads = 0;                    ///< 0 = libtorch's default
+  std::string out_dir;                ///< when set: model.occam, metrics.jsonl, summary.json, checkpoint
+  std::int64_t checkpoint_every = 1;  ///< epochs between checkpoints (when out_dir is set)
+  bool resume = false;                ///< continue from out_dir/checkpoint.pt
+  bool progress = true;               ///< progress bar (only drawn on a terminal)
   /// Return (and save) the epoch with the lowest validation loss; false keeps the last epoch (e.g. to keep
   /// the exact zeros a proximal penalty produced late in training).
   bool select_best = true;
-  regulariser* penalty = nullptr;       ///< not owned
+  regulariser* penalty = nullptr;  ///< not owned
   /// Called after each epoch with its metrics (for λ paths, tests); may be empty.
   std::function<void(const struct epoch_metrics&)> on_epoch;
 };
 
 struct epoch_metrics {
-  std::int64_t epoch = 0;  ///< 1-based
-  double train_loss = 0;   ///< mean data loss over the epoch's minibatches
-  double penalty = 0;      ///< regulariser value (0 without one)
+  std::int64_t epoch = 0;                  ///< 1-based
+  double train_loss = 0;                   ///< mean data loss over the epoch's minibatches
+  double penalty = 0;                      ///< regulariser value (0 without one)
   double val_loss = 0, val_accuracy = -1;  ///< accuracy −1 for regression
   std::int64_t nonzero = 0;
-  double seconds = 0;      ///< wall time of this epoch
+  double seconds = 0;  ///< wall time of this epoch
 };
 
 struct train_stats {
-  std::int64_t epochs_run = 0;    ///< including epochs before a resume
+  std::int64_t epochs_run = 0;  ///< including epochs before a resume
   std::int64_t best_epoch = 0;
-  double train_seconds = 0;       ///< wall time spent training, summed over resumed pieces
+  double train_seconds = 0;  ///< wall time spent training, summed over resumed pieces
   double samples_per_second = 0;
   double train_loss = 0, val_loss = 0, val_accuracy = -1;
   bool stopped_early = false;
 };
 
-/// The trainer's optimisers: a step, zeroed gradients, and state that goes into checkpoints (plain tensors, so
-/// checkpoints do not depend on libtorch's optimiser internals).
+/// The trainer's optimisers: a step, zeroed gradients, and state that goes into checkpoints (plain tensors,
+/// so checkpoints do not depend on libtorch's optimiser internals).
 class optimizer {
  public:
   virtual ~optimizer() = default;
@@ -99,7 +99,8 @@ class optimizer {
 /// parameter on contiguous float32 CPU tensors; or SGD with momentum (libtorch's).
 std::unique_ptr<optimizer> make_optimizer(std::vector<torch::Tensor> params, const train_params& p);
 
-/// Loss and accuracy of a model on a data set (accuracy −1 for regression; binary: all outputs thresholded at 0).
+/// Loss and accuracy of a model on a data set (accuracy −1 for regression; binary: all outputs thresholded at
+/// 0).
 struct eval_result {
   double loss = 0;
   double accuracy = -1;
@@ -110,7 +111,8 @@ eval_result evaluate(const resnet& m, const data::dataset& d, std::int64_t batch
 /// Trains `m` in place on `train`, selecting the best epoch on `valid` (if non-empty, else on train).
 /// With params.out_dir set, writes metrics.jsonl (one JSON object per epoch), checkpoint.pt every
 /// checkpoint_every epochs (atomically), model.occam (the selected model) and summary.json.
-train_stats train(resnet& m, const data::dataset& train, const data::dataset& valid, const train_params& params);
+train_stats train(resnet& m, const data::dataset& train, const data::dataset& valid,
+                  const train_params& params);
 
 /// Data to tensors (copies), on a device. Targets: n class indices (int64) for multiclass, else n × d_out.
 torch::Tensor inputs_tensor(const data::dataset& d, torch::Device device = torch::kCPU,

@@ -6,12 +6,16 @@
 
 namespace occam {
 
-bool progress_bar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool progress_bar::stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 progress_bar::progress_bar(std::string label, std::size_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
 
-progress_bar::~progress_bar() { finish(); }
+progress_bar::~progress_bar() {
+  finish();
+}
 
 void progress_bar::update(std::size_t done, const std::string& status) {
   if (!enabled_ || finished_) return;

@@ -1,186 +1,31 @@
-// R̃, interval bounds, certified R, Poisson/magnitude pruning (THEORY §2–3). See complexity.hpp and
+// Poisson pruning with water-filling, and magnitude pruning (THEORY §2). See prune.hpp and
 // docs/complexity.md.
-#include "occam/complexity/complexity.hpp"
+#include "occam/complexity/prune.hpp"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <sstream>
 
 #include "occam/complexity/detail/network.hpp"
 #include "occam/data/rng.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::complexity {
-namespace {
 
+using detail::check_inputs;
 using detail::check_model;
-using detail::depth_of;
-using detail::padded_v;
-using detail::width_of;
 
-/// θ in the order (W_1, V_1, …, W_L, V_L, U).
-std::vector<torch::Tensor> params_of(const nn::resnet& m) {
-  std::vector<torch::Tensor> p;
-  for (std::size_t l = 0; l < m.W.size(); ++l) {
-    p.push_back(m.W[l]);
-    p.push_back(m.V[l]);
-  }
-  p.push_back(m.U);
-  return p;
+const char* to_string(prune_params::method_kind k) {
+  return k == prune_params::method_kind::poisson ? "poisson" : "magnitude";
 }
 
-/// α_0 = (x, 0…0, 1) in the model's dtype/device (THEORY §1).
-torch::Tensor embed_rows(const nn::resnet& m, const torch::Tensor& x) {
-  const auto w = width_of(m);
-  const auto d_in = x.size(1);
-  if (d_in > w)
-    throw input_error("complexity: the data have " + std::to_string(d_in) +
-                      " inputs but the model's width is " + std::to_string(w));
-  auto alpha = torch::zeros({x.size(0), w + 1}, m.U.options().requires_grad(false));
-  alpha.narrow(1, 0, d_in).copy_(x.to(m.U.device(), m.U.scalar_type()));
-  alpha.select(1, w).fill_(1);
-  return alpha;
+prune_params::method_kind parse_prune_method(const std::string& name) {
+  if (name == "poisson") return prune_params::method_kind::poisson;
+  if (name == "magnitude") return prune_params::method_kind::magnitude;
+  throw input_error("prune: unknown method '" + name + "' (expected poisson or magnitude)");
 }
-
-void check_inputs(const nn::resnet& m, const torch::Tensor& x) {
-  if (x.dim() != 2) throw input_error("complexity: inputs must be an n×d_in matrix");
-  if (x.size(0) == 0) throw input_error("complexity: no data rows");
-  if (m.shape.d_in > 0 && x.size(1) != m.shape.d_in)
-    throw input_error("complexity: the data have " + std::to_string(x.size(1)) +
-                      " inputs, the model expects " + std::to_string(m.shape.d_in));
-}
-
-/// Adds the chunk's Σ_x contributions of the squared weights to `acc` (THEORY §2).
-void accumulate_chunk(const nn::resnet& m, const torch::Tensor& x, parameter_weights& acc) {
-  const auto L = depth_of(m);
-  const auto w = width_of(m);
-  std::vector<torch::Tensor> alpha{embed_rows(m, x)}, z, a, vp;
-  alpha.reserve(L + 1);
-  for (std::int64_t l = 0; l < L; ++l) {
-    vp.push_back(padded_v(m.V[l]));
-    z.push_back(alpha.back().matmul(m.W[l].t()));
-    a.push_back(torch::relu(z.back()));
-    alpha.push_back(alpha.back() + a.back().matmul(vp.back().t()));
-  }
-  // ∂f_o/∂U[o,j] = α_{L,j}: the same for every output row.
-  auto u_sq = alpha[L].pow(2).sum(0, /*keepdim=*/true).expand({m.U.size(0), w + 1});
-  acc.U = acc.U.defined() ? acc.U + u_sq : u_sq;
-  // c = ∂f/∂α_ℓ for every output at once: d_out×n×(w+1) (d_out×1×(w+1) at ℓ = L, constant over x).
-  torch::Tensor c = m.U.unsqueeze(1);
-  for (std::int64_t l = L - 1; l >= 0; --l) {
-    // V_ℓ[m,i]: Σ_x (Σ_o c_{ℓ,o,m}²) a_{ℓ,i}².
-    auto c_sq = c.narrow(2, 0, w).pow(2).sum(0);  // n×w (1×w at ℓ = L)
-    torch::Tensor v_sq;
-    if (c_sq.size(0) == 1)
-      v_sq = c_sq.t().matmul(a[l].pow(2).sum(0, true));
-    else
-      v_sq = c_sq.t().matmul(a[l].pow(2));
-    // g_ℓ = ∂f/∂z_ℓ = (c_ℓ [V_ℓ;0]) ⊙ 1[z_ℓ > 0]: d_out×n×k.
-    auto mask = (z[l] > 0).to(z[l].scalar_type());
-    auto g = c.matmul(vp[l]) * mask;
-    // W_ℓ[i,j]: Σ_x (Σ_o g_{ℓ,o,i}²) α_{ℓ−1,j}².
-    auto w_sq = g.pow(2).sum(0).t().matmul(alpha[l].pow(2));
-    acc.V[l] = acc.V[l].defined() ? acc.V[l] + v_sq : v_sq;
-    acc.W[l] = acc.W[l].defined() ? acc.W[l] + w_sq : w_sq;
-    if (l > 0) c = c + g.matmul(m.W[l]);  // ∂f/∂α_{ℓ−1} = ∂f/∂α_ℓ (I + [V_ℓ;0] diag(σ') W_ℓ)
-  }
-}
-
-torch::Tensor safe_sqrt(const torch::Tensor& t, bool differentiable) {
-  return differentiable ? torch::sqrt(t.clamp_min(1e-30)) : torch::sqrt(t);
-}
-
-}  // namespace
-
-std::vector<torch::Tensor> parameter_weights::flat() const {
-  std::vector<torch::Tensor> p;
-  for (std::size_t l = 0; l < W.size(); ++l) {
-    p.push_back(W[l]);
-    p.push_back(V[l]);
-  }
-  p.push_back(U);
-  return p;
-}
-
-parameter_weights rtilde_weights_squared(const nn::resnet& m, const torch::Tensor& x,
-                                         const rtilde_params& ps) {
-  check_model(m);
-  check_inputs(m, x);
-  std::optional<torch::NoGradGuard> no_grad;
-  if (!ps.differentiable) no_grad.emplace();
-  const auto L = depth_of(m);
-  parameter_weights acc;
-  acc.W.resize(L);
-  acc.V.resize(L);
-  const auto n = x.size(0);
-  const auto chunk = std::max<std::int64_t>(1, ps.chunk);
-  for (std::int64_t begin = 0; begin < n; begin += chunk)
-    accumulate_chunk(m, x.narrow(0, begin, std::min(chunk, n - begin)), acc);
-  const double inv_n = 1.0 / static_cast<double>(n);
-  for (std::int64_t l = 0; l < L; ++l) {
-    acc.W[l] = acc.W[l] * inv_n;
-    acc.V[l] = acc.V[l] * inv_n;
-  }
-  acc.U = acc.U * inv_n;
-  return acc;
-}
-
-parameter_weights rtilde_weights(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
-  auto sq = rtilde_weights_squared(m, x, ps);
-  std::optional<torch::NoGradGuard> no_grad;
-  if (!ps.differentiable) no_grad.emplace();
-  for (auto& t : sq.W) t = safe_sqrt(t, ps.differentiable);
-  for (auto& t : sq.V) t = safe_sqrt(t, ps.differentiable);
-  sq.U = safe_sqrt(sq.U, ps.differentiable);
-  return sq;
-}
-
-torch::Tensor rtilde_tensor(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
-  auto weights = rtilde_weights(m, x, ps);
-  std::optional<torch::NoGradGuard> no_grad;
-  if (!ps.differentiable) no_grad.emplace();
-  auto theta = params_of(m);
-  auto omega = weights.flat();
-  torch::Tensor total = torch::zeros({}, m.U.options().requires_grad(false));
-  for (std::size_t i = 0; i < theta.size(); ++i) total = total + (theta[i].abs() * omega[i]).sum();
-  return total;
-}
-
-double rtilde(const nn::resnet& m, const torch::Tensor& x, const rtilde_params& ps) {
-  rtilde_params p = ps;
-  p.differentiable = false;
-  return rtilde_tensor(m, x, p).item<double>();
-}
-
-// --- helpers ---------------------------------------------------------------------------------------------
-
-torch::Tensor evaluate_outputs(const nn::resnet& m, const torch::Tensor& x, std::int64_t chunk) {
-  check_model(m);
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> outs;
-  const auto n = x.size(0);
-  chunk = std::max<std::int64_t>(1, chunk);
-  std::vector<torch::Tensor> vp;
-  for (const auto& v : m.V) vp.push_back(padded_v(v));
-  for (std::int64_t begin = 0; begin < n; begin += chunk) {
-    auto alpha = embed_rows(m, x.narrow(0, begin, std::min(chunk, n - begin)));
-    for (std::size_t l = 0; l < m.W.size(); ++l)
-      alpha = alpha + torch::relu(alpha.matmul(m.W[l].t())).matmul(vp[l].t());
-    outs.push_back(alpha.matmul(m.U.t()));
-  }
-  return torch::cat(outs, 0);
-}
-
-double function_distance(const nn::resnet& a, const nn::resnet& b, const torch::Tensor& x) {
-  auto fa = evaluate_outputs(a, x).to(torch::kDouble);
-  auto fb = evaluate_outputs(b, x).to(torch::kDouble);
-  return std::sqrt((fa - fb).pow(2).sum(1).mean().item<double>());
-}
-
-// --- THEORY §2: pruning ------------------------------------------------------------------------------------
 
 water_filling water_fill(const std::vector<double>& a, double budget) {
   water_filling wf;
@@ -274,7 +119,7 @@ std::int64_t count_nonzero(const std::vector<double>& v) {
 }  // namespace
 
 nn::resnet poisson_sample(const nn::resnet& m, const water_filling& wf, std::uint64_t seed) {
-  auto theta = flatten_double(params_of(m));
+  auto theta = flatten_double(detail::parameters_in_order(m));
   if (theta.size() != wf.p.size()) throw input_error("poisson_sample: probabilities do not match the model");
   data::rng g(seed);
   std::vector<double> out(theta.size(), 0.0);
@@ -345,7 +190,7 @@ poisson_context poisson_weights(const nn::resnet& m, const torch::Tensor& x, con
   rtilde_params p = rp;
   p.differentiable = false;
   auto weights = flatten_double(rtilde_weights(m, x, p).flat());
-  auto theta = flatten_double(params_of(m));
+  auto theta = flatten_double(detail::parameters_in_order(m));
   ctx.a.resize(theta.size());
   for (std::size_t i = 0; i < theta.size(); ++i) ctx.a[i] = std::abs(theta[i]) * weights[i];
   // Sum from small to large for accuracy.
@@ -408,7 +253,7 @@ nn::resnet poisson_prune(const nn::resnet& m, const torch::Tensor& x, const prun
   st.parameters = static_cast<std::int64_t>(ctx.a.size());
   st.nonzero_before = m.nonzero_count();
   st.rtilde = ctx.rtilde;
-  const auto keepers = zero_weight_keepers(m, x, ctx.a, flatten_double(params_of(m)));
+  const auto keepers = zero_weight_keepers(m, x, ctx.a, flatten_double(detail::parameters_in_order(m)));
   const auto n_keepers = std::count(keepers.begin(), keepers.end(), char(1));
   auto at = [&](double budget, prune_stats& s) {
     // The keepers are part of the budget; when it is smaller than their number they are kept all the same.
@@ -434,7 +279,7 @@ nn::resnet magnitude_prune(const nn::resnet& m, const torch::Tensor& x, const pr
   check_model(m);
   check_inputs(m, x);
   prune_stats st;
-  auto theta = flatten_double(params_of(m));
+  auto theta = flatten_double(detail::parameters_in_order(m));
   st.parameters = static_cast<std::int64_t>(theta.size());
   st.nonzero_before = count_nonzero(theta);
   {
