@@ -1,11 +1,27 @@
 // occam.convex: the two-layer convex programs of THEORY §10 (gated ReLU and ReLU) on numpy arrays.
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "common.hpp"
 #include "occam/convex/convex.hpp"
 #include "occam/util/error.hpp"
 
 namespace occam::python {
+namespace {
+
+/// The solvers' log records as progress-callback dicts (the two-layer programs also report the duality gap).
+std::function<void(const convex::log_record&)> solver_log_to(progress_hook& hook, bool with_gap) {
+  return [&hook, with_gap](const convex::log_record& r) {
+    // Called without the GIL: the record is plain JSON until the hook takes the GIL.
+    nlohmann::json info = {{"stage", "convex"}, {"iteration", r.iteration}, {"objective", r.objective},
+                           {"kkt", r.kkt},      {"active", r.active},       {"seconds", r.seconds}};
+    if (with_gap) info["gap"] = r.gap;
+    hook(info);
+  };
+}
+
+}  // namespace
 
 void bind_convex(py::module_& m) {
   auto cv = m.def_submodule("_convex");
@@ -50,15 +66,7 @@ void bind_convex(py::module_& m) {
         sp.max_iterations = max_iterations;
         sp.tol = tol;
         progress_hook hook(callback);
-        sp.on_log = [&hook](const convex::log_record& r) {
-          hook({{"stage", "convex"},
-                {"iteration", r.iteration},
-                {"objective", r.objective},
-                {"gap", r.gap},
-                {"kkt", r.kkt},
-                {"active", r.active},
-                {"seconds", r.seconds}});
-        };
+        sp.on_log = solver_log_to(hook, /*with_gap=*/true);
         convex::sample_params pp;
         pp.count = patterns;
         pp.seed = seed;
@@ -136,14 +144,7 @@ void bind_convex(py::module_& m) {
         sp.max_iterations = max_iterations;
         sp.tol = tol;
         progress_hook hook(callback);
-        sp.on_log = [&hook](const convex::log_record& r) {
-          hook({{"stage", "convex"},
-                {"iteration", r.iteration},
-                {"objective", r.objective},
-                {"kkt", r.kkt},
-                {"active", r.active},
-                {"seconds", r.seconds}});
-        };
+        sp.on_log = solver_log_to(hook, /*with_gap=*/false);
         convex::path3_sample_params pp;
         pp.count = patterns;
         pp.width = width;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "occam/convex/convex.hpp"
+#include "occam/convex/detail/text_model.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
@@ -317,18 +318,7 @@ path3_network load_path3_network(const std::string& path) {
       throw input_error(path, 2, "bad shape line '" + line + "' (expected K d m c)");
   }
   auto read = [&](std::size_t lineno, std::vector<std::int64_t> shape) {
-    std::int64_t count = 1;
-    for (auto s : shape) count *= s;
-    std::vector<double> v;
-    if (!std::getline(in, line) && count > 0) throw input_error(path, lineno, "missing values");
-    std::istringstream ss(line);
-    double x;
-    while (ss >> x) v.push_back(x);
-    if (!ss.eof()) throw input_error(path, lineno, "not a number");
-    if (static_cast<std::int64_t>(v.size()) != count)
-      throw input_error(path, lineno,
-                        "expected " + std::to_string(count) + " values, found " + std::to_string(v.size()));
-    return torch::tensor(v, torch::kFloat64).view(shape);
+    return detail::read_value_line(in, path, lineno, shape);
   };
   path3_network net;
   net.W1 = read(3, {K, d, m});

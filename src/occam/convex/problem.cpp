@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "occam/convex/detail/text_model.hpp"
 #include "occam/util/atomic_file.hpp"
 #include "occam/util/error.hpp"
 
@@ -189,18 +190,7 @@ gated_network load_gated_network(const std::string& path) {
   else
     throw input_error(path, 2, "unknown task kind '" + kind + "'");
   auto read = [&](std::size_t lineno, std::vector<std::int64_t> shape) {
-    std::int64_t count = 1;
-    for (auto s : shape) count *= s;
-    std::vector<double> v;
-    if (!std::getline(in, line) && count > 0) throw input_error(path, lineno, "missing values");
-    std::istringstream ss(line);
-    double x;
-    while (ss >> x) v.push_back(x);
-    if (!ss.eof()) throw input_error(path, lineno, "not a number");
-    if (static_cast<std::int64_t>(v.size()) != count)
-      throw input_error(path, lineno,
-                        "expected " + std::to_string(count) + " values, found " + std::to_string(v.size()));
-    return torch::tensor(v, torch::kFloat64).view(shape);
+    return detail::read_value_line(in, path, lineno, shape);
   };
   net.G = read(3, {P, d});
   net.gb = read(4, {P});
